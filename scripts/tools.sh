@@ -43,7 +43,10 @@ for spec in "${tools[@]}"; do
     case $name in
       restic) ldflags="-s -w" ;;
       kopia) ldflags="-s -w -X github.com/kopia/kopia/repo.BuildVersion=$want" ;;
-      minio) ldflags="-s -w -X github.com/minio/minio/cmd.Version=2026-02-12T20:18:48Z" ;;
+      minio) # `minio --version` prints ReleaseTag; all four are what MinIO's gen-ldflags.go sets
+        m=github.com/minio/minio/cmd
+        ldflags="-s -w -X $m.Version=2026-02-12T20:18:48Z -X $m.ReleaseTag=RELEASE.2026-02-12T20-18-48Z"
+        ldflags+=" -X $m.CommitID=7aac2a2c5b7c -X $m.ShortCommitID=7aac2a2c5b7c -X $m.CopyrightYear=2026" ;;
     esac
     # Build inside the module's own source (with its go.sum and replace directives): `go install
     # mod@ver` needs the proxy's version list, which this machine's proxy refuses.
