@@ -1,0 +1,213 @@
+/**
+ * zstd frame decoding (RFC 8878) for restic v2 blobs and unpacked files (restic spec §7, §8.5)
+ * and kopia's zstd compressors. Decode only, bounded: the caller passes the largest output it
+ * accepts, and frame headers are checked against it before any output buffer is allocated.
+ *
+ * Decoder choice (measured in bench/RESULTS.md, "restic index and crypto"): the WASM build of
+ * libzstd in @bokuweb/zstd-wasm (fastest here, and it grows its memory, unlike zstd-codec's fixed
+ * 16 MiB heap); `fzstd` (pure JS) where WASM cannot load. Multiple frames, skippable frames and
+ * frames without a content size are all accepted.
+ */
+
+import { Decompress as FzstdStream } from 'fzstd';
+
+const ZSTD_MAGIC = 0xfd2fb528;
+const SKIPPABLE_MASK = 0xfffffff0;
+const SKIPPABLE_MAGIC = 0x184d2a50;
+const MAX_BLOCK = 128 * 1024;
+
+export class ZstdError extends Error {}
+
+export interface ZstdFrameScan {
+  /** number of data frames (skippable frames are not counted) */
+  frames: number;
+  /** sum of declared content sizes, or undefined when a frame does not declare one */
+  contentSize: number | undefined;
+}
+
+/**
+ * Walk the frames and blocks of `input` without decoding (RFC 8878 §3.1): validates the
+ * structure, finds every frame boundary and sums the declared content sizes.
+ */
+export function scanZstdFrames(input: Uint8Array): ZstdFrameScan {
+  const dv = new DataView(input.buffer, input.byteOffset, input.byteLength);
+  let pos = 0;
+  let frames = 0;
+  let total: number | undefined = 0;
+  if (input.length === 0) throw new ZstdError('empty zstd input');
+  while (pos < input.length) {
+    if (pos + 4 > input.length) throw new ZstdError('truncated zstd frame magic');
+    const magic = dv.getUint32(pos, true);
+    if ((magic & SKIPPABLE_MASK) >>> 0 === SKIPPABLE_MAGIC) {
+      if (pos + 8 > input.length) throw new ZstdError('truncated skippable frame');
+      const len = dv.getUint32(pos + 4, true);
+      pos += 8 + len;
+      if (pos > input.length) throw new ZstdError('truncated skippable frame');
+      continue;
+    }
+    if (magic !== ZSTD_MAGIC) throw new ZstdError(`bad zstd magic 0x${magic.toString(16)}`);
+    pos += 4;
+    if (pos >= input.length) throw new ZstdError('truncated zstd frame header');
+    const fhd = input[pos++]!;
+    const fcsFlag = fhd >> 6;
+    const single = (fhd >> 5) & 1;
+    if ((fhd >> 3) & 1) throw new ZstdError('reserved bit set in zstd frame header');
+    const checksum = (fhd >> 2) & 1;
+    const dictIdSize = [0, 1, 2, 4][fhd & 3]!;
+    const fcsSize = fcsFlag === 0 ? single : [1, 2, 4, 8][fcsFlag]!;
+    const headerRest = (single ? 0 : 1) + dictIdSize + fcsSize;
+    if (pos + headerRest > input.length) throw new ZstdError('truncated zstd frame header');
+    pos += (single ? 0 : 1) + dictIdSize;
+    let fcs: number | undefined;
+    if (fcsSize === 1) fcs = input[pos]!;
+    else if (fcsSize === 2) fcs = dv.getUint16(pos, true) + 256;
+    else if (fcsSize === 4) fcs = dv.getUint32(pos, true);
+    else if (fcsSize === 8) {
+      const hi = dv.getUint32(pos + 4, true);
+      if (hi >= 2 ** 21) throw new ZstdError('zstd frame content size too large');
+      fcs = hi * 2 ** 32 + dv.getUint32(pos, true);
+    }
+    pos += fcsSize;
+    // blocks
+    for (;;) {
+      if (pos + 3 > input.length) throw new ZstdError('truncated zstd block header');
+      const bh = input[pos]! | (input[pos + 1]! << 8) | (input[pos + 2]! << 16);
+      pos += 3;
+      const last = bh & 1;
+      const type = (bh >> 1) & 3;
+      const size = bh >>> 3;
+      if (type === 3) throw new ZstdError('reserved zstd block type');
+      if (size > MAX_BLOCK) throw new ZstdError('zstd block larger than 128 KiB');
+      pos += type === 1 ? 1 : size;
+      if (pos > input.length) throw new ZstdError('truncated zstd block');
+      if (last) break;
+    }
+    if (checksum) pos += 4;
+    if (pos > input.length) throw new ZstdError('truncated zstd frame checksum');
+    frames++;
+    total = fcs === undefined || total === undefined ? undefined : total + fcs;
+  }
+  if (frames === 0) throw new ZstdError('no zstd frame in input');
+  return { frames, contentSize: total };
+}
+
+interface WasmZstd {
+  HEAPU8: Uint8Array;
+  _malloc(n: number): number;
+  _free(p: number): void;
+  _ZSTD_decompress(dst: number, dstCap: number, src: number, srcLen: number): number;
+  _ZSTD_isError(code: number): number;
+}
+
+let wasm: WasmZstd | undefined;
+let wasmTried: Promise<void> | undefined;
+let forced: 'wasm' | 'js' | undefined;
+
+async function loadWasm(): Promise<void> {
+  const proc = (globalThis as { process?: { getBuiltinModule?: (id: string) => unknown } }).process;
+  const mod = proc?.getBuiltinModule?.('node:module') as
+    | { createRequire(url: string): (id: string) => unknown }
+    | undefined;
+  if (!mod) return;
+  try {
+    const req = mod.createRequire(import.meta.url);
+    const api = req('@bokuweb/zstd-wasm') as { init(): Promise<void> };
+    // the package exports only its entry; its Module object lives beside it (dist/common/)
+    const entry = req.resolve('@bokuweb/zstd-wasm');
+    const m = req(entry.replace(/index\.node\.js$/, 'module.js')) as { Module: WasmZstd };
+    await api.init();
+    wasm = m.Module;
+  } catch {
+    wasm = undefined;
+  }
+}
+
+/** Load the WASM decoder (once). Called implicitly by `zstdDecompress`. */
+export function zstdReady(): Promise<void> {
+  wasmTried ??= loadWasm();
+  return wasmTried;
+}
+
+/** Which decoder runs: 'wasm' when loaded, else 'js'. Tests may force one. */
+export function zstdBackend(): 'wasm' | 'js' {
+  if (forced) return forced;
+  return wasm ? 'wasm' : 'js';
+}
+
+export function forceZstdBackend(b: 'wasm' | 'js' | undefined): void {
+  forced = b;
+}
+
+export interface ZstdOptions {
+  /** the largest output accepted; more is an error */
+  maxLength: number;
+  /** when set, the output must be exactly this long */
+  exactLength?: number;
+}
+
+/** Decode one or more concatenated zstd frames. Throws ZstdError on malformed or oversize data. */
+export async function zstdDecompress(input: Uint8Array, options: ZstdOptions): Promise<Uint8Array> {
+  await zstdReady();
+  return zstdDecompressSync(input, options);
+}
+
+/** As `zstdDecompress`; the WASM decoder is used only once `zstdReady()` has resolved. */
+export function zstdDecompressSync(input: Uint8Array, options: ZstdOptions): Uint8Array {
+  const max = options.exactLength ?? options.maxLength;
+  if (!Number.isSafeInteger(max) || max < 0) throw new RangeError(`bad zstd output bound ${max}`);
+  const scan = scanZstdFrames(input);
+  if (scan.contentSize !== undefined && scan.contentSize > max)
+    throw new ZstdError(`zstd frame declares ${scan.contentSize} bytes, more than ${max} allowed`);
+  const cap = scan.contentSize ?? max;
+  const backend = zstdBackend();
+  if (backend === 'wasm' && !wasm) throw new ZstdError('the WASM zstd decoder is not loaded');
+  const out = backend === 'wasm' && wasm ? decodeWasm(wasm, input, cap) : decodeJs(input, cap);
+  if (options.exactLength !== undefined && out.length !== options.exactLength)
+    throw new ZstdError(`zstd output is ${out.length} bytes, expected ${options.exactLength}`);
+  if (scan.contentSize !== undefined && out.length !== scan.contentSize)
+    throw new ZstdError(`zstd output is ${out.length} bytes, header says ${scan.contentSize}`);
+  return out;
+}
+
+function decodeWasm(m: WasmZstd, input: Uint8Array, cap: number): Uint8Array {
+  const src = m._malloc(Math.max(1, input.length));
+  const dst = m._malloc(Math.max(1, cap));
+  if (!src || !dst) {
+    if (src) m._free(src);
+    if (dst) m._free(dst);
+    throw new ZstdError('zstd: out of WASM memory');
+  }
+  try {
+    m.HEAPU8.set(input, src);
+    const n = m._ZSTD_decompress(dst, cap, src, input.length);
+    if (m._ZSTD_isError(n)) throw new ZstdError(`zstd: corrupt or oversize data (code ${n})`);
+    return m.HEAPU8.slice(dst, dst + n);
+  } finally {
+    m._free(src);
+    m._free(dst);
+  }
+}
+
+function decodeJs(input: Uint8Array, cap: number): Uint8Array {
+  const parts: Uint8Array[] = [];
+  let total = 0;
+  const s = new FzstdStream((chunk) => {
+    total += chunk.length;
+    if (total > cap) throw new ZstdError(`zstd output exceeds ${cap} bytes`);
+    parts.push(chunk.slice());
+  });
+  try {
+    s.push(input, true);
+  } catch (e) {
+    if (e instanceof ZstdError) throw e;
+    throw new ZstdError(`zstd: corrupt data (${String(e)})`);
+  }
+  if (parts.length === 1) return parts[0]!;
+  const out = new Uint8Array(total);
+  let o = 0;
+  for (const p of parts) {
+    out.set(p, o);
+    o += p.length;
+  }
+  return out;
+}

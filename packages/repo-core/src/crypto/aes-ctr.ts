@@ -1,0 +1,41 @@
+/**
+ * AES-CTR with a full 128-bit big-endian counter (Go cipher.NewCTR; restic spec §4.3) and a
+ * single raw AES-128 block encryption (the Poly1305-AES nonce step, spec §4.4).
+ * Portable: @noble/ciphers. Fast: node:crypto (AES-NI, measured ~1.3 GB/s vs 67 MB/s).
+ */
+
+import { ctr, ecb } from '@noble/ciphers/aes.js';
+
+import { nodeCrypto } from './node-crypto.js';
+import { choosePath } from './select.js';
+
+function checkKeyIv(key: Uint8Array, iv: Uint8Array): void {
+  if (key.length !== 16 && key.length !== 24 && key.length !== 32)
+    throw new RangeError(`AES key must be 16, 24 or 32 bytes, got ${key.length}`);
+  if (iv.length !== 16) throw new RangeError(`AES-CTR IV must be 16 bytes, got ${iv.length}`);
+}
+
+/** Decrypt (= encrypt) `data` with AES-CTR under `key`, counter block starting at `iv`. */
+export function aesCtr(key: Uint8Array, iv: Uint8Array, data: Uint8Array): Uint8Array {
+  checkKeyIv(key, iv);
+  const nc = nodeCrypto;
+  if (choosePath('aes-ctr', nc !== undefined) === 'fast' && nc) {
+    const d = nc.createDecipheriv(`aes-${key.length * 8}-ctr`, key, iv);
+    const out = d.update(data);
+    const fin = d.final();
+    return fin.length === 0 ? out : Buffer.concat([out, fin]);
+  }
+  return ctr(key, iv).decrypt(data);
+}
+
+/** AES-ECB encryption of exactly one 16-byte block (no padding). */
+export function aesEncryptBlock(key: Uint8Array, block: Uint8Array): Uint8Array {
+  checkKeyIv(key, block);
+  const nc = nodeCrypto;
+  if (choosePath('aes-block', nc !== undefined) === 'fast' && nc) {
+    const c = nc.createCipheriv(`aes-${key.length * 8}-ecb`, key, null);
+    c.setAutoPadding(false);
+    return c.update(block);
+  }
+  return ecb(key, { disablePadding: true }).encrypt(block);
+}

@@ -1,0 +1,147 @@
+/**
+ * Known-answer tests for restic's primitives, run on BOTH crypto paths (portable @noble and fast
+ * node:crypto / sodium-native); each run asserts from `cryptoUsage` which path really ran.
+ */
+import { afterAll, describe, expect, it } from 'vitest';
+
+import { aesCtr } from '../../src/crypto/aes-ctr.js';
+import { constantTimeEqual } from '../../src/crypto/ct-equal.js';
+import { poly1305Aes } from '../../src/crypto/poly1305-aes.js';
+import { poly1305FastAvailable } from '../../src/crypto/poly1305.js';
+import { scrypt } from '../../src/crypto/scrypt.js';
+import {
+  cryptoUsage,
+  resetCryptoUsage,
+  setCryptoPath,
+  type CryptoPath,
+} from '../../src/crypto/select.js';
+import { createSha256, sha256 } from '../../src/crypto/sha256.js';
+import { decryptObject, DecryptError } from '../../src/restic/crypto.js';
+import { fromBase64, fromHex, toHex } from '../../src/restic/ids.js';
+import {
+  keyFailing,
+  poly1305AesVectors,
+  resticObject,
+  scryptVectors,
+  sha256Vectors,
+} from './vectors.js';
+
+const enc = new TextEncoder();
+
+afterAll(() => setCryptoPath('auto'));
+
+it('the fast Poly1305 (sodium-native) is installed here', () => {
+  // it is an optionalDependency; this machine must have it, or the fast path is not tested
+  expect(poly1305FastAvailable).toBe(true);
+});
+
+describe.each<CryptoPath>(['portable', 'fast'])('%s path', (path) => {
+  const other: CryptoPath = path === 'fast' ? 'portable' : 'fast';
+  const use = () => {
+    setCryptoPath(path);
+    resetCryptoUsage();
+  };
+  const ran = (primitive: string) => {
+    expect(cryptoUsage[primitive]?.[path] ?? 0).toBeGreaterThan(0);
+    expect(cryptoUsage[primitive]?.[other] ?? 0).toBe(0);
+  };
+
+  it('Poly1305-AES matches restic poly1305Tests', () => {
+    use();
+    for (const v of poly1305AesVectors) {
+      const mac = poly1305Aes(fromHex(v.k), fromHex(v.r), fromHex(v.nonce), fromHex(v.msg));
+      expect(toHex(mac)).toBe(v.mac);
+    }
+    ran('poly1305');
+    ran('aes-block');
+  });
+
+  it('decrypts restic testValues (unclamped r) and rejects any flipped byte', () => {
+    use();
+    const key = {
+      enc: fromHex(resticObject.enc),
+      macK: fromHex(resticObject.macK),
+      macR: fromHex(resticObject.macR),
+    };
+    const obj = fromHex(resticObject.object);
+    expect(new TextDecoder().decode(decryptObject(key, obj))).toBe(resticObject.plaintext);
+    ran('aes-ctr');
+    for (const at of [0, 15, 16, 30, obj.length - 16, obj.length - 1]) {
+      const bad = obj.slice();
+      bad[at]! ^= 0x01;
+      expect(() => decryptObject(key, bad)).toThrow(DecryptError);
+    }
+    const zeroNonce = obj.slice();
+    zeroNonce.fill(0, 0, 16);
+    expect(() => decryptObject(key, zeroNonce)).toThrow(/nonce/);
+    expect(() => decryptObject(key, obj.subarray(0, 31))).toThrow(/too short/);
+  });
+
+  it('AES-256-CTR carries the counter across all 128 bits', () => {
+    use();
+    const key = fromHex(resticObject.enc);
+    const iv = fromHex('ffffffffffffffffffffffffffffffff');
+    const data = new Uint8Array(64).fill(7);
+    const a = aesCtr(key, iv, data);
+    // block 1 uses counter 0 (wrapped): equals block 0 of a CTR run started at zero
+    const b = aesCtr(key, new Uint8Array(16), data.subarray(16, 32));
+    expect(toHex(a.subarray(16, 32))).toBe(toHex(b));
+    ran('aes-ctr');
+  });
+
+  it('SHA-256 vectors, one-shot and incremental', () => {
+    use();
+    for (const v of sha256Vectors) {
+      expect(toHex(sha256(enc.encode(v.msg)))).toBe(v.hash);
+      const h = createSha256();
+      for (const ch of enc.encode(v.msg)) h.update(new Uint8Array([ch]));
+      expect(toHex(h.digest())).toBe(v.hash);
+    }
+    ran('sha256');
+  });
+
+  it('scrypt of rustic_core key1 (N=2^15, r=8, p=6)', async () => {
+    use();
+    for (const v of scryptVectors) {
+      const kf = JSON.parse(v.keyFile) as { salt: string };
+      const dk = await scrypt(enc.encode(v.password), fromBase64(kf.salt), {
+        N: v.N,
+        r: v.r,
+        p: v.p,
+        dkLen: 64,
+      });
+      expect(toHex(dk)).toBe(v.dk);
+    }
+    ran('scrypt');
+  });
+});
+
+it('scrypt falls back to the portable path for N ≥ 2^(16r), which OpenSSL refuses', async () => {
+  setCryptoPath('auto');
+  resetCryptoUsage();
+  const kf = JSON.parse(keyFailing) as { salt: string; N: number; r: number; p: number };
+  const dk = await scrypt(enc.encode('test'), fromBase64(kf.salt), {
+    N: kf.N,
+    r: kf.r,
+    p: kf.p,
+    dkLen: 64,
+  });
+  expect(dk.length).toBe(64);
+  expect(cryptoUsage.scrypt).toEqual({ fast: 0, portable: 1 });
+});
+
+it('scrypt refuses absurd parameters before allocating', async () => {
+  const salt = new Uint8Array(64);
+  await expect(scrypt(new Uint8Array(), salt, { N: 3, r: 8, p: 1, dkLen: 64 })).rejects.toThrow(
+    /power of two/,
+  );
+  await expect(
+    scrypt(new Uint8Array(), salt, { N: 2 ** 30, r: 8, p: 1, dkLen: 64 }),
+  ).rejects.toThrow(/memory/);
+});
+
+it('constant-time compare', () => {
+  expect(constantTimeEqual(new Uint8Array([1, 2]), new Uint8Array([1, 2]))).toBe(true);
+  expect(constantTimeEqual(new Uint8Array([1, 2]), new Uint8Array([1, 3]))).toBe(false);
+  expect(constantTimeEqual(new Uint8Array([1]), new Uint8Array([1, 3]))).toBe(false);
+});
