@@ -163,6 +163,12 @@ export interface Repository {
   open(file: Entry, range?: ByteRange, options?: OpenOptions): ReadableStream<Uint8Array>;
   /** the stored chunks of a file, in order */
   chunks(file: Entry): AsyncIterable<ContentChunk>;
+  /**
+   * Optional: true when `data` is exactly the plaintext of `chunk`, judged by hashing it against
+   * the chunk id (restic: SHA-256; kopia: its keyed content hash) without reading storage. Restore
+   * uses it to keep content already on disk (resume, --overwrite) and for --verify.
+   */
+  chunkMatches?(chunk: ContentChunk, data: Uint8Array): boolean;
   /** raw objects for inspection (`salvage cat`) */
   rawKinds(): readonly RawObjectKind[];
   readRaw(kind: string, id?: string): Promise<Uint8Array>;

@@ -1,0 +1,117 @@
+/**
+ * The POSIX calls Node's fs lacks, through the optional native helper `posix.node` (native/posix.c,
+ * built by native/build.sh), each with a portable fallback: fs.lutimes (microseconds only), the
+ * mkfifo/mknod programs (Node has neither call; a child process is the only portable way), and
+ * no xattrs. `nativeAvailable()` says which path runs, so tests can prove the fast one is taken.
+ */
+
+import { execFile } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { lutimes } from 'node:fs/promises';
+import { createRequire } from 'node:module';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { promisify } from 'node:util';
+
+interface PosixAddon {
+  utimens(path: Buffer, aSec: number, aNsec: number, mSec: number, mNsec: number): void;
+  mkfifo(path: Buffer, mode: number): void;
+  mknod(path: Buffer, mode: number, isChar: boolean, major: number, minor: number): void;
+  lsetxattr(path: Buffer, name: Buffer, value: Buffer): void;
+}
+
+const run = promisify(execFile);
+let addon: PosixAddon | null | undefined;
+
+function load(): PosixAddon | null {
+  if (addon !== undefined) return addon;
+  addon = null;
+  if (process.env.SALVAGE_NO_NATIVE === '1') return addon;
+  // src/ops/restore and dist/ops/restore are both three levels below the package root
+  const file =
+    process.env.SALVAGE_NATIVE_PATH ??
+    join(dirname(fileURLToPath(import.meta.url)), '..', '..', '..', '.native', 'posix.node');
+  if (existsSync(file)) {
+    try {
+      addon = createRequire(import.meta.url)(file) as PosixAddon;
+    } catch {
+      addon = null;
+    }
+  }
+  return addon;
+}
+
+export function nativeAvailable(): boolean {
+  return load() !== null;
+}
+
+const NS = 1_000_000_000n;
+
+function split(ns: bigint): [number, number] {
+  let sec = ns / NS;
+  let nsec = ns % NS;
+  if (nsec < 0n) {
+    nsec += NS;
+    sec -= 1n;
+  }
+  return [Number(sec), Number(nsec)];
+}
+
+/** sets atime and mtime without following a symlink; nanoseconds with the helper */
+export async function setTimes(path: Buffer, atimeNs: bigint, mtimeNs: bigint): Promise<void> {
+  const a = load();
+  const [as, an] = split(atimeNs);
+  const [ms, mn] = split(mtimeNs);
+  if (a) {
+    a.utimens(path, as, an, ms, mn);
+    return;
+  }
+  await lutimes(path, as + an / 1e9, ms + mn / 1e9);
+}
+
+function pathArg(path: Buffer): string {
+  const s = path.toString('utf8');
+  if (!Buffer.from(s, 'utf8').equals(path)) {
+    throw Object.assign(new Error('name is not UTF-8 and the native helper is not built'), {
+      code: 'ENOTSUP',
+    });
+  }
+  return s;
+}
+
+export async function makeFifo(path: Buffer, mode: number): Promise<void> {
+  const a = load();
+  if (a) return a.mkfifo(path, mode & 0o7777);
+  await run('mkfifo', ['-m', (mode & 0o7777).toString(8), '--', pathArg(path)]);
+}
+
+export async function makeDevice(
+  path: Buffer,
+  mode: number,
+  isChar: boolean,
+  major: number,
+  minor: number,
+): Promise<void> {
+  const a = load();
+  if (a) return a.mknod(path, mode & 0o7777, isChar, major, minor);
+  await run('mknod', [
+    '-m',
+    (mode & 0o7777).toString(8),
+    '--',
+    pathArg(path),
+    isChar ? 'c' : 'b',
+    String(major),
+    String(minor),
+  ]);
+}
+
+/** sets one xattr on the entry itself; throws ENOTSUP without the helper */
+export function setXattr(path: Buffer, name: string, value: Uint8Array): void {
+  const a = load();
+  if (!a) {
+    throw Object.assign(new Error('xattrs need the native helper (native/build.sh)'), {
+      code: 'ENOTSUP',
+    });
+  }
+  a.lsetxattr(path, Buffer.from(name, 'utf8'), Buffer.from(value));
+}

@@ -1,0 +1,514 @@
+/**
+ * restore: a snapshot (sub)tree into a target directory, for either format, through the model.
+ * One walk (walk/walk.ts) feeds a disk sink: directories are made as met, files are written by a
+ * bounded pool (several files at once, several ranges of a large file at once; file-content.ts),
+ * special files and symlinks are made directly; hard links, --delete and directory metadata come
+ * after the content, as in restic's second pass. Every refused or failed entry is reported and
+ * the call ends with PartialFailureError when there were any.
+ * restic `internal/restorer/restorer.go` (RestoreTo, withOverwriteCheck, shouldOverwrite,
+ * removeUnexpectedFiles, VerifyFiles).
+ */
+
+import { constants } from 'node:fs';
+import { link, mkdir, open, readdir, rename, symlink } from 'node:fs/promises';
+import { resolve } from 'node:path';
+import { PartialFailureError, SalvageError, UsageError } from '../../errors.js';
+import type { Entry, Repository } from '../../model.js';
+import { buildSelect, type FilterOptions, type SelectFn } from '../filter/select.js';
+import { ProgressCounter, type FileAction, type ProgressListener } from '../progress/events.js';
+import { walk, type WalkItem } from '../walk/walk.js';
+import {
+  commitTemp,
+  isTempName,
+  matchingChunks,
+  tempNameFor,
+  writeContent,
+  type RangeHash,
+} from './file-content.js';
+import { Limit } from './limit.js';
+import {
+  applyOwnerModeXattrs,
+  applyTimes,
+  defaultOwnerMode,
+  userXattrsOnly,
+  type MetadataOptions,
+  type OwnerMode,
+} from './metadata.js';
+import { makeDevice, makeFifo } from './native.js';
+import { DirCache, ensureDir, lstatOrUndefined, removeAny } from './target-fs.js';
+import { verifyFile } from './verify.js';
+
+export type OverwriteMode = 'always' | 'if-changed' | 'if-newer' | 'never';
+
+export interface RestoreOptions {
+  /** directory to restore into; created when missing */
+  target: string;
+  /** include/exclude patterns (restic semantics), or a ready select function */
+  filter?: FilterOptions;
+  select?: SelectFn;
+  /** default 'always' (content already matching is still kept, like restic) */
+  overwrite?: OverwriteMode;
+  /** remove entries in the target that the snapshot does not have */
+  delete?: boolean;
+  /** decide and report every action, write nothing */
+  dryRun?: boolean;
+  /** re-read restored files and check them against the repository's chunk ids */
+  verify?: boolean;
+  /** leave all-zero blocks as holes */
+  sparse?: boolean;
+  /** default: by id when running as root, otherwise not at all */
+  owner?: OwnerMode;
+  /** xattr names to restore; default `user.*` (restic's Linux default) */
+  xattr?: (name: string) => boolean;
+  /** files restored at once (default 8) */
+  concurrency?: number;
+  /** ranged reads in flight across all files (default 8) */
+  rangeConcurrency?: number;
+  /** bytes per ranged read of a large file (default 16 MiB) */
+  rangeSize?: number;
+  onProgress?: ProgressListener;
+  /** walk the tree first to know totals for the ETA (default: when onProgress is set) */
+  countFirst?: boolean;
+  signal?: AbortSignal;
+}
+
+export interface EntryProblem {
+  location: string;
+  code: string;
+  message: string;
+}
+
+export interface RestoreSummary {
+  target: string;
+  dryRun: boolean;
+  filesRestored: number;
+  filesUpdated: number;
+  filesUnchanged: number;
+  filesSkipped: number;
+  hardlinks: number;
+  specials: number;
+  dirs: number;
+  deleted: number;
+  bytesFetched: number;
+  bytesKept: number;
+  verified?: number;
+  refused: EntryProblem[];
+  errors: EntryProblem[];
+  warnings: EntryProblem[];
+}
+
+type RepoPart = Pick<Repository, 'list' | 'open' | 'chunks' | 'chunkMatches'>;
+
+interface Deferred {
+  item: WalkItem;
+  first: Buffer;
+}
+
+interface PendingDir {
+  item: WalkItem;
+  names?: readonly Buffer[];
+}
+
+async function* oneEntry(e: Entry): AsyncIterable<Entry> {
+  yield e;
+}
+
+function problem(location: string, e: unknown): EntryProblem {
+  if (e instanceof SalvageError) return { location, code: e.code, message: e.message };
+  const err = e as NodeJS.ErrnoException;
+  return { location, code: err.code ?? 'ERROR', message: err.message ?? String(e) };
+}
+
+export async function restore(
+  repo: RepoPart,
+  root: Entry,
+  options: RestoreOptions,
+): Promise<RestoreSummary> {
+  if (options.dryRun && options.verify) {
+    throw new UsageError('--dry-run and --verify are mutually exclusive');
+  }
+  if (root.type !== 'dir' && root.type !== 'file') {
+    throw new UsageError(`cannot restore a ${root.type} as the root of a restore`);
+  }
+  const select = options.select ?? buildSelect(options.filter ?? {});
+  const overwrite = options.overwrite ?? 'always';
+  const dry = options.dryRun === true;
+  const targetStr = resolve(options.target);
+  const target = Buffer.from(targetStr);
+  const abs = (rel: Buffer): Buffer =>
+    rel.length === 0 ? target : Buffer.concat([target, Buffer.from('/'), rel]);
+  const counter = new ProgressCounter(options.onProgress);
+  const summary: RestoreSummary = {
+    target: targetStr,
+    dryRun: dry,
+    filesRestored: 0,
+    filesUpdated: 0,
+    filesUnchanged: 0,
+    filesSkipped: 0,
+    hardlinks: 0,
+    specials: 0,
+    dirs: 0,
+    deleted: 0,
+    bytesFetched: 0,
+    bytesKept: 0,
+    refused: [],
+    errors: [],
+    warnings: [],
+  };
+  const fail = (location: string, e: unknown): void => {
+    if (options.signal?.aborted) return;
+    const p = problem(location, e);
+    summary.errors.push(p);
+    counter.error(location, p.code, p.message);
+  };
+  const meta = (location: string): MetadataOptions => ({
+    owner: options.owner ?? defaultOwnerMode(),
+    xattr: options.xattr ?? userXattrsOnly,
+    warn: (message) => {
+      summary.warnings.push({ location, code: 'WARNING', message });
+      counter.warn(location, message);
+    },
+  });
+  const done = (action: FileAction, item: WalkItem, size: number): void => {
+    if (action === 'restored') summary.filesRestored++;
+    else if (action === 'updated') summary.filesUpdated++;
+    else if (action === 'unchanged') summary.filesUnchanged++;
+    else if (action === 'skipped') summary.filesSkipped++;
+    if (action !== 'restored' && action !== 'updated' && item.entry.type === 'file') {
+      counter.addBytes(item.entry.size);
+    }
+    counter.fileDone(action, item.location, item.entry.type, size);
+  };
+
+  // A single file as the root: restore it into the target under its own name.
+  if (root.type === 'file') {
+    const holder: Entry = { ...root, type: 'dir', size: 0 };
+    const one: RepoPart = {
+      ...repo,
+      chunks: (f) => repo.chunks(f),
+      open: (f, range, o) => repo.open(f, range, o),
+      chunkMatches: repo.chunkMatches?.bind(repo),
+      list: (d) => (d === holder ? oneEntry(root) : repo.list(d)),
+    };
+    return restoreTree(one, holder);
+  }
+  return restoreTree(repo, root);
+
+  async function restoreTree(r: RepoPart, top: Entry): Promise<RestoreSummary> {
+    if (options.countFirst ?? options.onProgress !== undefined) {
+      const seenLinks = new Set<string>();
+      await walk(
+        r,
+        top,
+        {
+          visit(item) {
+            counter.filesTotal++;
+            if (item.entry.type !== 'file') return;
+            if (item.entry.hardlinkKey && (item.entry.links ?? 0) > 1) {
+              if (seenLinks.has(item.entry.hardlinkKey)) return;
+              seenLinks.add(item.entry.hardlinkKey);
+            }
+            counter.bytesTotal += item.entry.size;
+          },
+        },
+        { select, signal: options.signal },
+      );
+      counter.emit({
+        type: 'start',
+        filesTotal: counter.filesTotal,
+        bytesTotal: counter.bytesTotal,
+      });
+    }
+    if (!dry) await mkdir(target, { recursive: true });
+    const dirs = new DirCache(target);
+    const files = new Limit(options.concurrency ?? 8);
+    const ranges = new Limit(options.rangeConcurrency ?? 8);
+    const pending = new Set<Promise<void>>();
+    const linkFirst = new Map<string, Buffer>();
+    const deferredLinks: Deferred[] = [];
+    const leftDirs: PendingDir[] = [];
+    const restoredFiles: { item: WalkItem; hashes: RangeHash[] }[] = [];
+
+    const shouldOverwrite = async (item: WalkItem): Promise<boolean> => {
+      if (overwrite === 'always' || overwrite === 'if-changed') return true;
+      const st = await lstatOrUndefined(abs(item.path));
+      if (!st) return true;
+      if (overwrite === 'if-newer') return item.entry.mtimeNs > st.mtimeNs;
+      return false;
+    };
+
+    const ensureParent = async (item: WalkItem): Promise<void> => {
+      if (dry) return;
+      const slash = item.path.lastIndexOf(0x2f);
+      if (slash > 0) await dirs.ensure(item.path.subarray(0, slash));
+    };
+
+    const restoreFile = async (item: WalkItem): Promise<void> => {
+      const { entry } = item;
+      const finalPath = abs(item.path);
+      if (!(await shouldOverwrite(item))) return done('skipped', item, entry.size);
+      const existing = await lstatOrUndefined(finalPath);
+      if (existing?.isFile() && BigInt(entry.size) === existing.size) {
+        let same = overwrite === 'if-changed' && existing.mtimeNs === entry.mtimeNs;
+        if (!same && r.chunkMatches) {
+          const chunks = [];
+          for await (const c of r.chunks(entry)) chunks.push(c);
+          const fh = await open(finalPath, constants.O_RDONLY | constants.O_NOFOLLOW);
+          try {
+            same = (await matchingChunks(r, chunks, fh, entry.size)).every(Boolean);
+          } finally {
+            await fh.close();
+          }
+        }
+        if (same) {
+          if (!dry) {
+            await applyOwnerModeXattrs(finalPath, entry, meta(item.location));
+            await applyTimes(finalPath, entry);
+          }
+          summary.bytesKept += entry.size;
+          return done('unchanged', item, entry.size);
+        }
+      }
+      const action: FileAction = existing ? 'updated' : 'restored';
+      if (dry) {
+        counter.addBytes(entry.size);
+        return done(action, item, entry.size);
+      }
+      const tmp = tempNameFor(finalPath);
+      const res = await writeContent(r, entry, tmp, existing?.isFile() ? finalPath : undefined, {
+        sparse: options.sparse === true,
+        rangeSize: options.rangeSize ?? 16 * 1024 * 1024,
+        ranges,
+        signal: options.signal,
+        onBytes: (n) => counter.addBytes(n),
+        keepHashes: options.verify === true,
+      });
+      counter.addBytes(res.kept);
+      summary.bytesFetched += res.fetched;
+      summary.bytesKept += res.kept;
+      await applyOwnerModeXattrs(tmp, entry, meta(item.location));
+      await applyTimes(tmp, entry);
+      if (existing?.isDirectory()) await removeAny(finalPath);
+      await commitTemp(tmp, finalPath);
+      if (options.verify) restoredFiles.push({ item, hashes: res.hashes });
+      done(action, item, entry.size);
+    };
+
+    const restoreSpecial = async (item: WalkItem): Promise<void> => {
+      const { entry } = item;
+      const finalPath = abs(item.path);
+      if (!(await shouldOverwrite(item))) return done('skipped', item, 0);
+      const existing = await lstatOrUndefined(finalPath);
+      summary.specials++;
+      if (dry) return done(existing ? 'updated' : 'restored', item, 0);
+      if (entry.type === 'symlink') {
+        const tmp = tempNameFor(finalPath);
+        await removeAny(tmp);
+        await symlink(Buffer.from(entry.linkTarget ?? new Uint8Array()), tmp);
+        await applyOwnerModeXattrs(tmp, entry, meta(item.location));
+        await applyTimes(tmp, entry);
+        if (existing?.isDirectory()) await removeAny(finalPath);
+        await rename(tmp, finalPath);
+      } else {
+        await removeAny(finalPath);
+        if (entry.type === 'fifo') await makeFifo(finalPath, entry.mode);
+        else if (entry.type === 'chardev' || entry.type === 'blockdev') {
+          if (!entry.device) throw new Error('device entry without a device number');
+          await makeDevice(
+            finalPath,
+            entry.mode,
+            entry.type === 'chardev',
+            entry.device.major,
+            entry.device.minor,
+          );
+        } else {
+          throw new Error(`cannot restore an entry of type ${entry.type}`);
+        }
+        await applyOwnerModeXattrs(finalPath, entry, meta(item.location));
+        await applyTimes(finalPath, entry);
+      }
+      done(existing ? 'updated' : 'restored', item, 0);
+    };
+
+    const schedule = async (item: WalkItem, job: (i: WalkItem) => Promise<void>): Promise<void> => {
+      await files.acquire();
+      const p = job(item)
+        .catch((e: unknown) => fail(item.location, e))
+        .finally(() => {
+          files.release();
+          pending.delete(p);
+        });
+      pending.add(p);
+    };
+
+    let walkError: unknown;
+    try {
+      await walk(
+        r,
+        top,
+        {
+          async enterDir(item) {
+            if (item.depth === 0) return;
+            try {
+              if (!dry) {
+                await ensureParent(item);
+                await ensureDir(abs(item.path));
+                dirs.mark(item.path);
+              }
+            } catch (e) {
+              fail(item.location, e);
+            }
+          },
+          async visit(item) {
+            try {
+              await ensureParent(item);
+            } catch (e) {
+              return fail(item.location, e);
+            }
+            const { entry } = item;
+            if (entry.type === 'file') {
+              if (entry.hardlinkKey !== undefined && (entry.links ?? 0) > 1) {
+                const first = linkFirst.get(entry.hardlinkKey);
+                if (first) {
+                  deferredLinks.push({ item, first });
+                  return;
+                }
+                linkFirst.set(entry.hardlinkKey, abs(item.path));
+              }
+              await schedule(item, restoreFile);
+            } else if (entry.type === 'unknown') {
+              const p = {
+                location: item.location,
+                code: 'SALVAGE_UNSUPPORTED_FORMAT',
+                message: 'entry of an unknown type not restored',
+              };
+              summary.warnings.push(p);
+              counter.warn(item.location, p.message);
+            } else {
+              await schedule(item, restoreSpecial);
+            }
+          },
+          leaveDir(item, names) {
+            leftDirs.push({ item, names: options.delete ? names : undefined });
+          },
+          refuse(location, reason) {
+            const p = { location, code: 'SALVAGE_UNSAFE_PATH', message: `refused: ${reason}` };
+            summary.refused.push(p);
+            counter.error(location, p.code, p.message);
+          },
+        },
+        { select, signal: options.signal, collectNames: options.delete === true },
+      );
+    } catch (e) {
+      walkError = e;
+    }
+    await Promise.allSettled([...pending]);
+    while (pending.size > 0) await Promise.allSettled([...pending]);
+    if (walkError !== undefined) throw walkError;
+    options.signal?.throwIfAborted();
+
+    // second pass: hard links to the first restored path of each group
+    for (const { item, first } of deferredLinks) {
+      try {
+        if (!(await shouldOverwrite(item))) {
+          done('skipped', item, 0);
+          continue;
+        }
+        const p = abs(item.path);
+        const existing = await lstatOrUndefined(p);
+        if (!dry) {
+          await removeAny(p);
+          await link(first, p);
+        }
+        summary.hardlinks++;
+        done(existing ? 'updated' : 'restored', item, 0);
+      } catch (e) {
+        fail(item.location, e);
+      }
+    }
+
+    // --delete: what the snapshot does not have, where the filter selects it
+    if (options.delete) {
+      if (summary.refused.length > 0) {
+        summary.warnings.push({
+          location: '/',
+          code: 'WARNING',
+          message: '--delete skipped: entries were refused',
+        });
+      } else {
+        for (const d of leftDirs) {
+          const keep = new Set((d.names ?? []).map((n) => n.toString('latin1')));
+          let found: Buffer[] = [];
+          try {
+            found = await readdir(abs(d.item.path), { encoding: 'buffer' });
+          } catch {
+            continue;
+          }
+          for (const name of found) {
+            if (keep.has(name.toString('latin1'))) continue;
+            const rel =
+              d.item.path.length === 0
+                ? name
+                : Buffer.concat([d.item.path, Buffer.from('/'), name]);
+            const location =
+              d.item.location === '/'
+                ? `/${name.toString()}`
+                : `${d.item.location}/${name.toString()}`;
+            if (!isTempName(name) && !select(location, false).selected) continue;
+            try {
+              if (!dry) await removeAny(abs(rel));
+              summary.deleted++;
+              counter.emit({
+                type: 'file',
+                action: 'deleted',
+                location,
+                entryType: 'unknown',
+                size: 0,
+              });
+            } catch (e) {
+              fail(location, e);
+            }
+          }
+        }
+      }
+    }
+
+    // directory metadata last, children before parents (leaveDir order)
+    for (const d of leftDirs) {
+      if (d.item.depth === 0) continue;
+      summary.dirs++;
+      if (dry) continue;
+      try {
+        const p = abs(d.item.path);
+        await applyOwnerModeXattrs(p, d.item.entry, meta(d.item.location));
+        await applyTimes(p, d.item.entry);
+      } catch (e) {
+        fail(d.item.location, e);
+      }
+    }
+
+    if (options.verify) {
+      let verified = 0;
+      for (const f of restoredFiles) {
+        try {
+          await verifyFile(r, f.item.entry, abs(f.item.path), f.hashes);
+          verified++;
+        } catch (e) {
+          fail(f.item.location, e);
+        }
+      }
+      summary.verified = verified;
+    }
+
+    counter.tick(true);
+    counter.finish();
+    const bad = summary.errors.length + summary.refused.length;
+    if (bad > 0) {
+      throw new PartialFailureError(
+        `restore finished with ${summary.errors.length} error(s) and ${summary.refused.length} refused entr${summary.refused.length === 1 ? 'y' : 'ies'}`,
+        { errors: bad, summary },
+      );
+    }
+    return summary;
+  }
+}

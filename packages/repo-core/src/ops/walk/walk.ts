@@ -1,0 +1,106 @@
+/**
+ * The one walker behind restore, dump, ls and find: a depth-first traversal of a snapshot (sub)tree
+ * in stored order, applying the include/exclude select function and refusing unsafe names and
+ * duplicate names in one directory before any sink sees them. Sinks get awaited callbacks, so a
+ * slow sink slows the walk (bounded memory). restic `internal/restorer/restorer.go`
+ * (traverseTreeInner: name checks, sockets skipped, enterDir/visitNode/leaveDir).
+ */
+
+import type { Entry, Repository } from '../../model.js';
+import { selectAll, type SelectFn } from '../filter/select.js';
+import { joinBytes, joinLocation, unsafeNameReason } from './safe-name.js';
+
+export interface WalkItem {
+  readonly entry: Entry;
+  /** raw path bytes relative to the walk root ('' for the root), '/'-joined */
+  readonly path: Buffer;
+  /** '/'-rooted display path inside the walked tree (`/` for the root) */
+  readonly location: string;
+  readonly depth: number;
+}
+
+export interface WalkSink {
+  /** before a selected directory's children; the root comes with depth 0 */
+  enterDir?(item: WalkItem): Promise<void> | void;
+  /** after a directory whose own entry or some child was selected; names: every child name */
+  leaveDir?(item: WalkItem, childNames: readonly Buffer[]): Promise<void> | void;
+  /** a selected non-directory entry */
+  visit?(item: WalkItem): Promise<void> | void;
+  /** an entry the walk refused (unsafe or duplicate name); the walk goes on */
+  refuse?(location: string, reason: string, entry: Entry): void;
+}
+
+export interface WalkOptions {
+  select?: SelectFn;
+  signal?: AbortSignal;
+  /** skip sockets like restic's restore does (default true) */
+  skipSockets?: boolean;
+  /** collect child names for leaveDir (restore --delete); default false */
+  collectNames?: boolean;
+}
+
+export async function walk(
+  repo: Pick<Repository, 'list'>,
+  root: Entry,
+  sink: WalkSink,
+  options: WalkOptions = {},
+): Promise<void> {
+  const select = options.select ?? selectAll;
+  const rootItem: WalkItem = { entry: root, path: Buffer.alloc(0), location: '/', depth: 0 };
+  await sink.enterDir?.(rootItem);
+  const names = await walkDir(repo, rootItem, sink, select, options);
+  if (names.restored) await sink.leaveDir?.(rootItem, names.names);
+}
+
+async function walkDir(
+  repo: Pick<Repository, 'list'>,
+  dir: WalkItem,
+  sink: WalkSink,
+  select: SelectFn,
+  options: WalkOptions,
+): Promise<{ names: Buffer[]; restored: boolean }> {
+  const seen = new Set<string>();
+  const names: Buffer[] = [];
+  let restored = false;
+  for await (const entry of repo.list(dir.entry)) {
+    options.signal?.throwIfAborted();
+    const location = joinLocation(dir.location, entry.displayName);
+    const why = unsafeNameReason(entry.name);
+    if (why !== undefined) {
+      sink.refuse?.(location, why, entry);
+      continue;
+    }
+    const key = Buffer.from(entry.name).toString('latin1');
+    if (seen.has(key)) {
+      sink.refuse?.(location, 'duplicate name in one directory', entry);
+      continue;
+    }
+    seen.add(key);
+    if (options.collectNames) names.push(Buffer.from(entry.name));
+    if (entry.type === 'socket' && options.skipSockets !== false) continue;
+    const isDir = entry.type === 'dir';
+    const { selected, descend } = select(location, isDir);
+    const item: WalkItem = {
+      entry,
+      path: joinBytes(dir.path, entry.name),
+      location,
+      depth: dir.depth + 1,
+    };
+    if (selected) restored = true;
+    if (isDir) {
+      if (selected) await sink.enterDir?.(item);
+      let childRestored = false;
+      let childNames: Buffer[] = [];
+      if (descend) {
+        const r = await walkDir(repo, item, sink, select, options);
+        childRestored = r.restored;
+        childNames = r.names;
+        if (childRestored) restored = true;
+      }
+      if (selected || childRestored) await sink.leaveDir?.(item, childNames);
+      continue;
+    }
+    if (selected) await sink.visit?.(item);
+  }
+  return { names, restored };
+}
