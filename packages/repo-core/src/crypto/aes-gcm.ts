@@ -1,0 +1,39 @@
+/**
+ * AES-256-GCM decryption (NIST SP 800-38D), used by kopia for the format blob (spec §3.3),
+ * `kopia.maintenance` (§17.2) and `AES256-GCM-HMAC-SHA256` contents (§5.2).
+ * Portable: @noble/ciphers (~45 MB/s). Fast: node:crypto (~1.3 GB/s measured).
+ * Usage counted as `aes-256-gcm`.
+ */
+
+import { gcm } from '@noble/ciphers/aes.js';
+
+import { authFailed, checkAeadArgs, nodeAeadOpen } from './aead.js';
+import { nodeCrypto } from './node-crypto.js';
+import { choosePath } from './select.js';
+
+/**
+ * Verify and decrypt `sealed` = ciphertext ‖ 16-byte tag.
+ * @throws IntegrityError when the tag does not match or `sealed` is shorter than a tag.
+ */
+export function aes256GcmOpen(
+  key: Uint8Array,
+  nonce: Uint8Array,
+  sealed: Uint8Array,
+  aad: Uint8Array,
+): Uint8Array {
+  checkAeadArgs('aes-256-gcm', key, nonce, sealed);
+  const nc = nodeCrypto;
+  if (choosePath('aes-256-gcm', nc !== undefined) === 'fast' && nc) {
+    return nodeAeadOpen(nc, 'aes-256-gcm', key, nonce, sealed, aad);
+  }
+  try {
+    return gcm(key, nonce, aad).decrypt(sealed);
+  } catch (e) {
+    throw authFailed('aes-256-gcm', e);
+  }
+}
+
+/** AES-256-GCM as an object, for callers that hold an AEAD (the path is chosen per call). */
+export function aes256GcmImpl(): { open: typeof aes256GcmOpen } {
+  return { open: aes256GcmOpen };
+}
