@@ -99,6 +99,8 @@ interface WasmZstd {
   _ZSTD_isError(code: number): number;
 }
 
+type NodeRequireLike = ((id: string) => unknown) & { resolve(id: string): string };
+
 let wasm: WasmZstd | undefined;
 let wasmTried: Promise<void> | undefined;
 let forced: 'wasm' | 'js' | undefined;
@@ -106,7 +108,7 @@ let forced: 'wasm' | 'js' | undefined;
 async function loadWasm(): Promise<void> {
   const proc = (globalThis as { process?: { getBuiltinModule?: (id: string) => unknown } }).process;
   const mod = proc?.getBuiltinModule?.('node:module') as
-    | { createRequire(url: string): (id: string) => unknown }
+    | { createRequire(url: string): NodeRequireLike }
     | undefined;
   if (!mod) return;
   try {

@@ -1,0 +1,60 @@
+/**
+ * openRepository: from a location (local path, `local:`, `s3:…`) or a ready Storage to a
+ * Repository, detecting the format from what the location holds.
+ */
+
+import { defaultCacheDir } from './cache/cache-dir.js';
+import { MissingObjectError, RepositoryNotFoundError } from './errors.js';
+import type { Repository } from './model.js';
+import { ResticRepository } from './restic/repository.js';
+import { LocalStorage } from './storage/local.js';
+import { parseLocation } from './storage/location.js';
+import { S3Storage, type S3Options } from './storage/s3.js';
+import type { Storage } from './storage/storage.js';
+
+export interface OpenRepositoryOptions {
+  password: string;
+  /** local cache directory; default $XDG_CACHE_HOME/salvage; false disables the cache */
+  cacheDir?: string | false;
+  s3?: S3Options;
+  /** restic: try key files whose id starts with this first */
+  keyHint?: string;
+  /** parallel metadata loads (default 8) */
+  concurrency?: number;
+}
+
+/** Build the Storage a location string names. */
+export function storageForLocation(location: string, s3?: S3Options): Storage {
+  const loc = parseLocation(location);
+  if (loc.kind === 'local') return new LocalStorage(loc.path);
+  return new S3Storage(loc, s3);
+}
+
+export async function openRepository(
+  location: string | Storage,
+  options: OpenRepositoryOptions,
+): Promise<Repository> {
+  const storage =
+    typeof location === 'string' ? storageForLocation(location, options.s3) : location;
+  const cacheDir = options.cacheDir === false ? undefined : (options.cacheDir ?? defaultCacheDir());
+  try {
+    // restic: a `config` object at the root (restic spec §5.4)
+    if (await storage.stat('config')) {
+      return await ResticRepository.open(storage, {
+        password: options.password,
+        keyHint: options.keyHint,
+        cacheDir,
+        concurrency: options.concurrency,
+      });
+    }
+
+    // kopia: detection of `kopia.repository` goes here (kopia/ owns it).
+
+    throw new RepositoryNotFoundError(storage.location);
+  } catch (e) {
+    await storage.close().catch(() => undefined);
+    if (e instanceof MissingObjectError && e.data.name === 'config')
+      throw new RepositoryNotFoundError(storage.location, 'config disappeared', { cause: e });
+    throw e;
+  }
+}

@@ -1,0 +1,280 @@
+/**
+ * S3Storage: a repository under an S3 bucket/prefix (AWS, MinIO, any S3-compatible service).
+ * Ranged GetObject for reads, ListObjectsV2 for listings; nothing is ever written.
+ *
+ * Connection: custom endpoint and region, path-style addressing by default for non-AWS
+ * endpoints, a CA bundle file and an explicit insecure-TLS switch on an https.Agent with
+ * keep-alive and a connection cap (NodeHttpHandler), credentials from options or the SDK's
+ * default chain (AWS_* env vars, profiles, instance roles), and the SDK's standard retry
+ * strategy (exponential backoff with jitter on 5xx, throttling and connection resets).
+ * Errors become AccessDeniedError, NoSuchBucketError, TlsError, MissingObjectError or a
+ * StorageError.
+ */
+
+import { readFileSync } from 'node:fs';
+import { Agent as HttpAgent } from 'node:http';
+import { Agent as HttpsAgent } from 'node:https';
+
+import {
+  GetObjectCommand,
+  HeadObjectCommand,
+  ListObjectsV2Command,
+  S3Client,
+  type S3ClientConfig,
+} from '@aws-sdk/client-s3';
+import { NodeHttpHandler } from '@smithy/node-http-handler';
+
+import {
+  AccessDeniedError,
+  IntegrityError,
+  MissingObjectError,
+  NoSuchBucketError,
+  StorageError,
+  TlsError,
+  UsageError,
+} from '../errors.js';
+import { checkObjectName } from './names.js';
+import type { ObjectInfo, ReadRange, Storage } from './storage.js';
+
+export interface S3Options {
+  /** override the endpoint from the location (scheme://host[:port]) */
+  endpoint?: string;
+  /** default: AWS_REGION, AWS_DEFAULT_REGION, else us-east-1 */
+  region?: string;
+  accessKeyId?: string;
+  secretAccessKey?: string;
+  sessionToken?: string;
+  /** PEM bundle of CAs to trust (replaces nothing: added to Node's defaults) */
+  caFile?: string;
+  /** accept any certificate: only for tests and emergencies, never the default */
+  insecureTls?: boolean;
+  /** default: true for non-AWS endpoints */
+  forcePathStyle?: boolean;
+  /** parallel connections (default 16) */
+  maxConnections?: number;
+  /** attempts per request including the first (default 5) */
+  maxAttempts?: number;
+  /** environment for defaults (default: process.env) */
+  env?: Record<string, string | undefined>;
+}
+
+export interface S3Target {
+  endpoint: string;
+  bucket: string;
+  prefix: string;
+  isAws: boolean;
+}
+
+const TLS_CODES = new Set([
+  'UNABLE_TO_VERIFY_LEAF_SIGNATURE',
+  'UNABLE_TO_GET_ISSUER_CERT',
+  'UNABLE_TO_GET_ISSUER_CERT_LOCALLY',
+  'SELF_SIGNED_CERT_IN_CHAIN',
+  'DEPTH_ZERO_SELF_SIGNED_CERT',
+  'CERT_HAS_EXPIRED',
+  'CERT_NOT_YET_VALID',
+  'CERT_UNTRUSTED',
+  'CERT_SIGNATURE_FAILURE',
+  'ERR_TLS_CERT_ALTNAME_INVALID',
+  'ERR_SSL_WRONG_VERSION_NUMBER',
+  'EPROTO',
+]);
+
+function errCode(e: unknown): string | undefined {
+  if (typeof e !== 'object' || e === null) return undefined;
+  const o = e as { code?: unknown; name?: unknown; Code?: unknown };
+  if (typeof o.code === 'string') return o.code;
+  if (typeof o.Code === 'string') return o.Code;
+  return typeof o.name === 'string' ? o.name : undefined;
+}
+
+function tlsCause(e: unknown): string | undefined {
+  for (let c: unknown = e, depth = 0; c && depth < 6; depth++) {
+    const code = errCode(c);
+    if (code && TLS_CODES.has(code)) return code;
+    const msg = c instanceof Error ? c.message : '';
+    if (/certificate|self[- ]signed|SSL routines|TLS/i.test(msg)) return code ?? 'TLS';
+    c = (c as { cause?: unknown }).cause;
+  }
+  return undefined;
+}
+
+export class S3Storage implements Storage {
+  readonly location: string;
+  readonly client: S3Client;
+  readonly #bucket: string;
+  readonly #prefix: string;
+
+  constructor(target: S3Target, options: S3Options = {}) {
+    const env = options.env ?? process.env;
+    const endpoint = options.endpoint ?? target.endpoint;
+    if (!/^https?:\/\//.test(endpoint)) throw new UsageError(`bad S3 endpoint ${endpoint}`);
+    this.#bucket = target.bucket;
+    this.#prefix = target.prefix ? `${target.prefix.replace(/\/+$/, '')}/` : '';
+    this.location = `s3:${endpoint}/${target.bucket}${target.prefix ? `/${target.prefix}` : ''}`;
+    const maxSockets = options.maxConnections ?? 16;
+    let ca: string | undefined;
+    if (options.caFile) {
+      try {
+        ca = readFileSync(options.caFile, 'utf8');
+      } catch (e) {
+        throw new UsageError(
+          `cannot read CA file ${options.caFile}: ${String(e)}`,
+          {},
+          { cause: e },
+        );
+      }
+    }
+    const httpsAgent = new HttpsAgent({
+      keepAlive: true,
+      maxSockets,
+      ...(ca ? { ca } : {}),
+      rejectUnauthorized: options.insecureTls !== true,
+    });
+    const httpAgent = new HttpAgent({ keepAlive: true, maxSockets });
+    const config: S3ClientConfig = {
+      endpoint,
+      region: options.region ?? env.AWS_REGION ?? env.AWS_DEFAULT_REGION ?? 'us-east-1',
+      forcePathStyle: options.forcePathStyle ?? !target.isAws,
+      maxAttempts: options.maxAttempts ?? 5,
+      retryMode: 'standard',
+      requestHandler: new NodeHttpHandler({
+        httpAgent,
+        httpsAgent,
+        connectionTimeout: 15_000,
+        requestTimeout: 120_000,
+      }),
+    };
+    if (options.accessKeyId && options.secretAccessKey) {
+      config.credentials = {
+        accessKeyId: options.accessKeyId,
+        secretAccessKey: options.secretAccessKey,
+        ...(options.sessionToken ? { sessionToken: options.sessionToken } : {}),
+      };
+    }
+    this.client = new S3Client(config);
+  }
+
+  #key(name: string): string {
+    checkObjectName(name);
+    return this.#prefix + name;
+  }
+
+  async *list(prefix: string): AsyncIterable<ObjectInfo> {
+    let token: string | undefined;
+    do {
+      let out;
+      try {
+        out = await this.client.send(
+          new ListObjectsV2Command({
+            Bucket: this.#bucket,
+            Prefix: this.#prefix + prefix,
+            ContinuationToken: token,
+          }),
+        );
+      } catch (e) {
+        throw this.#mapError(e, prefix);
+      }
+      for (const o of out.Contents ?? []) {
+        if (!o.Key || !o.Key.startsWith(this.#prefix)) continue;
+        const name = o.Key.slice(this.#prefix.length);
+        if (name === '' || name.endsWith('/')) continue;
+        yield { name, size: o.Size ?? 0 };
+      }
+      token = out.IsTruncated ? out.NextContinuationToken : undefined;
+    } while (token);
+  }
+
+  async read(name: string, range?: ReadRange): Promise<Uint8Array> {
+    const Key = this.#key(name);
+    if (range && range.length === 0) {
+      const st = await this.stat(name);
+      if (!st) throw new MissingObjectError(`${name} (in ${this.location})`, { name });
+      if (range.offset > st.size)
+        throw new IntegrityError(`${this.location}: ${name} is shorter than asked`, { name });
+      return new Uint8Array();
+    }
+    let body: Uint8Array;
+    try {
+      const out = await this.client.send(
+        new GetObjectCommand({
+          Bucket: this.#bucket,
+          Key,
+          Range: range ? `bytes=${range.offset}-${range.offset + range.length - 1}` : undefined,
+        }),
+      );
+      body = out.Body ? await out.Body.transformToByteArray() : new Uint8Array();
+    } catch (e) {
+      if (range && errCode(e) === 'InvalidRange')
+        throw new IntegrityError(
+          `${this.location}: ${name} is shorter than the range ${range.offset}+${range.length} asked for (truncated?)`,
+          { name, offset: range.offset, length: range.length },
+          { cause: e },
+        );
+      throw this.#mapError(e, name);
+    }
+    if (range && body.length !== range.length)
+      throw new IntegrityError(
+        `${this.location}: ${name} is shorter than the range ${range.offset}+${range.length} asked for (truncated?)`,
+        { name, offset: range.offset, length: range.length, got: body.length },
+      );
+    return body;
+  }
+
+  async stat(name: string): Promise<ObjectInfo | undefined> {
+    try {
+      const out = await this.client.send(
+        new HeadObjectCommand({ Bucket: this.#bucket, Key: this.#key(name) }),
+      );
+      return { name, size: out.ContentLength ?? 0 };
+    } catch (e) {
+      const mapped = this.#mapError(e, name);
+      if (mapped instanceof MissingObjectError) return undefined;
+      throw mapped;
+    }
+  }
+
+  async close(): Promise<void> {
+    this.client.destroy();
+  }
+
+  #mapError(e: unknown, name: string): Error {
+    const code = errCode(e);
+    const status = (e as { $metadata?: { httpStatusCode?: number } })?.$metadata?.httpStatusCode;
+    const data = { location: this.location, name, code, status };
+    const tls = tlsCause(e);
+    if (tls)
+      return new TlsError(
+        `TLS handshake with ${this.location} failed (${tls}): pass the server's CA with --s3-ca-file (or --s3-insecure-tls to skip checks)`,
+        data,
+        { cause: e },
+      );
+    if (code === 'NoSuchBucket')
+      return new NoSuchBucketError(
+        `bucket ${this.#bucket} does not exist (${this.location})`,
+        data,
+        {
+          cause: e,
+        },
+      );
+    if (code === 'NoSuchKey' || code === 'NotFound' || status === 404)
+      return new MissingObjectError(`${name} (in ${this.location})`, data, { cause: e });
+    if (
+      code === 'AccessDenied' ||
+      code === 'InvalidAccessKeyId' ||
+      code === 'SignatureDoesNotMatch' ||
+      code === 'Forbidden' ||
+      status === 403 ||
+      status === 401
+    )
+      return new AccessDeniedError(
+        `access denied by ${this.location} reading ${name || 'the bucket'} (${code ?? status}): check the S3 credentials and bucket policy`,
+        data,
+        { cause: e },
+      );
+    return new StorageError(`${this.location}: cannot read ${name}: ${String(e)}`, data, {
+      cause: e,
+      retryable: true,
+    });
+  }
+}
