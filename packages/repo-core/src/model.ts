@@ -140,6 +140,17 @@ export interface RawObjectKind {
   readonly needsId: boolean;
 }
 
+/**
+ * Something a reader noticed and dealt with while reading, reported through an `onEvent`
+ * callback given when opening: data repaired from redundancy (kopia ECC), or a warning that
+ * did not stop the read (an upgrade lock, an unreadable manifest skipped).
+ */
+export interface RepositoryEvent {
+  readonly type: 'repaired' | 'warning';
+  readonly message: string;
+  readonly data?: Record<string, unknown>;
+}
+
 export interface RepositoryInfo {
   readonly format: RepositoryFormat;
   /** the repository's unique id */

@@ -1,0 +1,172 @@
+/**
+ * Directory objects (`kopia:directory` JSON, possibly indirect and large) read one entry at a
+ * time into model Entries: Go FileMode bits mapped to POSIX (setuid is 1<<23, not 0o4000),
+ * RFC 3339 times to nanoseconds, owners, summaries; symlink targets are read from their
+ * objects. spec §16; kopia snapshot/manifest.go (DirEntry, Permissions), fs/entry.go,
+ * snapshot/snapshotfs/dir_reader.go
+ */
+
+import { IntegrityError } from '../errors.js';
+import type { Entry, EntryType } from '../model.js';
+import { parseObjectId, type ObjectId } from './ids.js';
+import { asObject, field, type JsonObject } from './json.js';
+import { arrayElements, parseSpan, topLevelSpans } from './json-scan.js';
+import { MAX_METADATA_OBJECT, type ObjectReader } from './object-reader.js';
+import { parseTimeNs } from './time.js';
+
+/** what a kopia Entry's `ref` holds */
+export interface KopiaEntryRef {
+  readonly kind: 'kopia';
+  readonly objectId: ObjectId | undefined;
+  /** the stored `type` letter */
+  readonly storedType: string;
+  /** `summ` of a directory entry (or the document summary) */
+  readonly summary?: JsonObject;
+}
+
+const GO_SETUID = 1 << 23;
+const GO_SETGID = 1 << 22;
+const GO_STICKY = 1 << 20;
+
+/** Go os.FileMode permission bits → POSIX mode bits (no type bits) */
+export function posixMode(goMode: number): number {
+  let m = goMode & 0o777;
+  if (goMode & GO_SETUID) m |= 0o4000;
+  if (goMode & GO_SETGID) m |= 0o2000;
+  if (goMode & GO_STICKY) m |= 0o1000;
+  return m;
+}
+
+/** strconv.ParseInt(s, 0, 32): `0x`/`0o`/`0b`/leading-`0` prefixes, underscores allowed */
+export function parseGoInt(s: string): number | undefined {
+  let t = s;
+  let neg = false;
+  if (t.startsWith('+') || t.startsWith('-')) {
+    neg = t[0] === '-';
+    t = t.slice(1);
+  }
+  let base = 10;
+  const lower = t.toLowerCase();
+  if (lower.startsWith('0x')) [base, t] = [16, t.slice(2)];
+  else if (lower.startsWith('0o')) [base, t] = [8, t.slice(2)];
+  else if (lower.startsWith('0b')) [base, t] = [2, t.slice(2)];
+  else if (t.length > 1 && t.startsWith('0')) [base, t] = [8, t.slice(1)];
+  t = t.replaceAll('_', '');
+  const digits = { 2: /^[01]+$/, 8: /^[0-7]+$/, 10: /^\d+$/, 16: /^[0-9a-f]+$/i }[base]!;
+  if (!digits.test(t)) return undefined;
+  const v = Number.parseInt(t, base) * (neg ? -1 : 1);
+  return v >= -(2 ** 31) && v < 2 ** 31 ? v : undefined;
+}
+
+const TYPES: Record<string, EntryType> = { f: 'file', d: 'dir', s: 'symlink' };
+const encoder = new TextEncoder();
+const MAX_LINK_TARGET = 64 * 1024;
+
+function int(o: JsonObject, key: string, what: string, min: number, max: number): number {
+  const v = field(o, key) ?? 0;
+  if (typeof v !== 'number' || !Number.isSafeInteger(v) || v < min || v > max) {
+    throw new IntegrityError(`${what}: invalid "${key}"`);
+  }
+  return v;
+}
+
+/** one stored directory entry (§16.2) → model Entry (without the symlink target) */
+export function toEntry(raw: unknown, what: string): Entry {
+  const e = asObject(raw, what);
+  const name = field(e, 'name') ?? '';
+  if (typeof name !== 'string') throw new IntegrityError(`${what}: entry name is not a string`);
+  const storedType = field(e, 'type') ?? '';
+  if (typeof storedType !== 'string') throw new IntegrityError(`${what}: entry type`);
+  const modeStr = field(e, 'mode');
+  let goMode = 0;
+  if (modeStr !== undefined && modeStr !== null) {
+    const m = typeof modeStr === 'string' ? parseGoInt(modeStr) : undefined;
+    if (m === undefined)
+      throw new IntegrityError(`${what}: invalid mode ${JSON.stringify(modeStr)}`);
+    goMode = m;
+  }
+  const mtime = field(e, 'mtime');
+  let mtimeNs = 0n;
+  if (typeof mtime === 'string') {
+    const t = parseTimeNs(mtime);
+    if (t === undefined)
+      throw new IntegrityError(`${what}: invalid mtime ${JSON.stringify(mtime)}`);
+    mtimeNs = t;
+  }
+  const obj = field(e, 'obj');
+  let objectId: ObjectId | undefined;
+  if (typeof obj === 'string' && obj !== '') {
+    parseObjectId(obj);
+    objectId = obj as ObjectId;
+  }
+  const type = TYPES[storedType] ?? 'unknown';
+  const size = int(e, 'size', what, 0, Number.MAX_SAFE_INTEGER);
+  const summ = field(e, 'summ');
+  const ref: KopiaEntryRef = {
+    kind: 'kopia',
+    objectId,
+    storedType,
+    ...(summ && typeof summ === 'object' ? { summary: summ as JsonObject } : {}),
+  };
+  return {
+    name: encoder.encode(name),
+    displayName: name,
+    type,
+    mode: posixMode(goMode),
+    uid: int(e, 'uid', what, 0, 0xffffffff),
+    gid: int(e, 'gid', what, 0, 0xffffffff),
+    size: type === 'file' ? size : 0,
+    mtimeNs,
+    ...(objectId ? { contentId: objectId } : {}),
+    ref,
+  };
+}
+
+/** read a symlink's target from its object */
+export async function withLinkTarget(objects: ObjectReader, entry: Entry): Promise<Entry> {
+  const ref = entry.ref as KopiaEntryRef;
+  if (entry.type !== 'symlink' || !ref.objectId) return entry;
+  const target = await objects.readAll(ref.objectId, MAX_LINK_TARGET);
+  return { ...entry, linkTarget: target };
+}
+
+export interface DirectoryDocument {
+  readonly summary: JsonObject | undefined;
+  /** the entries, parsed lazily one at a time */
+  entries(): Generator<Entry>;
+}
+
+/** read and check a directory object; entries are parsed as they are iterated */
+export async function readDirectory(
+  objects: ObjectReader,
+  oid: ObjectId,
+): Promise<DirectoryDocument> {
+  const what = `directory ${oid}`;
+  const bytes = await objects.readAll(oid, MAX_METADATA_OBJECT);
+  let text: string;
+  try {
+    text = new TextDecoder('utf-8', { fatal: true }).decode(bytes);
+  } catch (e) {
+    throw new IntegrityError(`${what} is not UTF-8`, { objectId: oid }, { cause: e });
+  }
+  const spans = topLevelSpans(text, what);
+  const streamSpan = spans.get('stream');
+  const stream = streamSpan ? parseSpan(text, streamSpan, what) : undefined;
+  if (stream !== 'kopia:directory') {
+    throw new IntegrityError(`${what}: stream is ${JSON.stringify(stream)}, not kopia:directory`, {
+      objectId: oid,
+    });
+  }
+  const summarySpan = spans.get('summary');
+  const summary = summarySpan ? parseSpan(text, summarySpan, what) : undefined;
+  const entriesSpan = spans.get('entries');
+  return {
+    summary: summary && typeof summary === 'object' ? (summary as JsonObject) : undefined,
+    *entries() {
+      if (!entriesSpan) return;
+      for (const span of arrayElements(text, entriesSpan, what)) {
+        yield toEntry(parseSpan(text, span, what), what);
+      }
+    },
+  };
+}

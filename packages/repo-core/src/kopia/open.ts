@@ -1,0 +1,90 @@
+/**
+ * Opening a kopia repository: detect the blob layout, read and decrypt `kopia.repository`,
+ * check `kopia.blobcfg`, build the hash, decryptor and ECC wrapper, and load the merged index.
+ * spec §1 (read pipeline), §3; kopia repo/open.go, repo/format/format_manager.go
+ */
+
+import { createKopiaDecryptor } from '../crypto/kopia-encryption.js';
+import { createKopiaHasher } from '../crypto/kopia-hash.js';
+import { IntegrityError, MissingObjectError, UnsupportedFormatError } from '../errors.js';
+import type { RepositoryEvent } from '../model.js';
+import type { Storage } from '../storage/storage.js';
+import type { EccStrip } from './blob-crypto.js';
+import { FORMAT_BLOB_ID, KopiaBlobStore } from './blob-store.js';
+import { createEccStrip } from './ecc.js';
+import {
+  decryptBlobCfg,
+  decryptFormatConfig,
+  deriveFormatKey,
+  parseFormatBlob,
+  parseRepositoryConfig,
+} from './format-blob.js';
+import { blobId } from './ids.js';
+import { loadContentIndex } from './index-loader.js';
+import { KopiaRepository } from './repository.js';
+
+export interface KopiaOpenOptions {
+  readonly password: string;
+  /** repairs (ECC) and warnings */
+  readonly onEvent?: (e: RepositoryEvent) => void;
+  /** re-hash every content against its id (default true) */
+  readonly verifyHash?: boolean;
+  /** report and skip unreadable manifest contents instead of failing (default false) */
+  readonly skipBrokenManifests?: boolean;
+}
+
+export async function openKopiaRepository(
+  storage: Storage,
+  options: KopiaOpenOptions,
+): Promise<KopiaRepository> {
+  const emit = options.onEvent ?? (() => undefined);
+  const blobs = await KopiaBlobStore.open(storage);
+  const formatBytes = await blobs.read(FORMAT_BLOB_ID);
+  const outer = parseFormatBlob(formatBytes);
+  const formatKey = await deriveFormatKey(outer, options.password);
+  const config = parseRepositoryConfig(decryptFormatConfig(outer, formatKey, storage.location));
+  for (const w of config.warnings) emit({ type: 'warning', message: w });
+  if (config.upgradeLock) {
+    emit({
+      type: 'warning',
+      message: 'the repository carries a format upgrade lock; data may be mid-rewrite',
+      data: { upgradeLock: config.upgradeLock },
+    });
+  }
+
+  let blobCfg: Record<string, unknown> | undefined;
+  try {
+    blobCfg = decryptBlobCfg(await blobs.read(blobId('kopia.blobcfg')), outer, formatKey);
+  } catch (e) {
+    if (!(e instanceof MissingObjectError)) throw e;
+  }
+
+  const decryptor = createKopiaDecryptor(config.encryption, config.masterKey);
+  const hasher = await createKopiaHasher(config.hash, config.secret);
+  let strip: EccStrip = (b) => b;
+  if (config.ecc !== '' && config.eccOverheadPercent > 0) {
+    if (config.ecc !== 'REED-SOLOMON-CRC32') {
+      throw new UnsupportedFormatError(`unsupported kopia ECC algorithm "${config.ecc}"`, {
+        ecc: config.ecc,
+      });
+    }
+    strip = createEccStrip(config.eccOverheadPercent, emit);
+  }
+  if (formatKey.length !== 32) throw new IntegrityError('format key derivation failed');
+
+  const loaded = await loadContentIndex({ blobs, decryptor, strip, epochs: config.epochsEnabled });
+  return new KopiaRepository({
+    blobs,
+    outer,
+    formatBytes,
+    config,
+    blobCfg,
+    decryptor,
+    hasher,
+    strip,
+    loaded,
+    verifyHash: options.verifyHash ?? true,
+    skipBrokenManifests: options.skipBrokenManifests ?? false,
+    emit,
+  });
+}
