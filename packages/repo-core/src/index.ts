@@ -22,5 +22,7 @@ export {
   sortSnapshots,
 } from './snapshot-select.js';
 export { ResticRepository } from './restic/repository.js';
+export { KopiaRepository } from './kopia/repository.js';
+export { openKopiaRepository, type KopiaOpenOptions } from './kopia/open.js';
 export { setCryptoPath, cryptoUsage, type CryptoPath } from './crypto/select.js';
 export { zstdDecompress, type ZstdOptions } from './compress/zstd.js';

@@ -5,7 +5,8 @@
 
 import { defaultCacheDir } from './cache/cache-dir.js';
 import { MissingObjectError, RepositoryNotFoundError } from './errors.js';
-import type { Repository } from './model.js';
+import { openKopiaRepository } from './kopia/open.js';
+import type { Repository, RepositoryEvent } from './model.js';
 import { ResticRepository } from './restic/repository.js';
 import { LocalStorage } from './storage/local.js';
 import { parseLocation } from './storage/location.js';
@@ -21,6 +22,8 @@ export interface OpenRepositoryOptions {
   keyHint?: string;
   /** parallel metadata loads (default 8) */
   concurrency?: number;
+  /** repairs (kopia ECC) and warnings met while reading */
+  onEvent?: (e: RepositoryEvent) => void;
 }
 
 /** Build the Storage a location string names. */
@@ -48,7 +51,13 @@ export async function openRepository(
       });
     }
 
-    // kopia: detection of `kopia.repository` goes here (kopia/ owns it).
+    // kopia: `kopia.repository` at the root, as an object-store key or a filesystem `.f` file
+    if ((await storage.stat('kopia.repository')) || (await storage.stat('kopia.repository.f'))) {
+      return await openKopiaRepository(storage, {
+        password: options.password,
+        ...(options.onEvent ? { onEvent: options.onEvent } : {}),
+      });
+    }
 
     throw new RepositoryNotFoundError(storage.location);
   } catch (e) {
