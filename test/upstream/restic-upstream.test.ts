@@ -8,10 +8,10 @@ import { join } from 'node:path';
 
 import { afterAll, describe, expect, it } from 'vitest';
 
+import type { ResticRepository } from '@salvage/repo-core';
 import {
   MissingObjectError,
   openRepository,
-  ResticRepository,
   selectSnapshot,
   WrongPasswordError,
   type Entry,
