@@ -7,7 +7,7 @@
  */
 
 import { once } from 'node:events';
-import type { Readable} from 'node:stream';
+import type { Readable } from 'node:stream';
 import { PassThrough, type Writable } from 'node:stream';
 import { createGzip } from 'node:zlib';
 import yazl from 'yazl';

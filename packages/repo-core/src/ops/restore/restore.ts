@@ -219,7 +219,7 @@ export async function restore(
         bytesTotal: counter.bytesTotal,
       });
     }
-    if (!dry) await mkdir(target, { recursive: true });
+    if (!dry) await mkdir(target, { recursive: true, mode: 0o700 });
     const dirs = new DirCache(target);
     const files = new Limit(options.concurrency ?? 8);
     const ranges = new Limit(options.rangeConcurrency ?? 8);

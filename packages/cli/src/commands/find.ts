@@ -1,0 +1,105 @@
+/** `salvage find PATTERN...`: search entries across snapshots; `--history PATH` follows one path. */
+
+import type { Command } from 'commander';
+import { find, resolvePath, UsageError, type Snapshot } from '@salvage/repo-core';
+import type { Ctx } from '../context.js';
+import { entryJson, formatTime, longLine, table } from '../format.js';
+import { collect, openFromOptions, pickSnapshot, snapshotFilter } from '../global.js';
+
+function parseTimeNs(s: string | undefined, what: string): bigint | undefined {
+  if (s === undefined) return undefined;
+  const ms = Date.parse(s);
+  if (Number.isNaN(ms)) throw new UsageError(`${what}: cannot parse time ${JSON.stringify(s)}`);
+  return BigInt(ms) * 1_000_000n;
+}
+
+export function registerFind(program: Command, ctx: Ctx): void {
+  program
+    .command('find')
+    .description('find files and directories by name pattern across snapshots')
+    .argument('[patterns...]', 'glob patterns; with a "/" matched against the whole path')
+    .option('-i, --ignore-case', 'ignore case in patterns')
+    .option('-N, --newest <time>', 'only entries modified before this time')
+    .option('-O, --oldest <time>', 'only entries modified after this time')
+    .option('-s, --snapshot <id>', 'only search this snapshot (repeatable)', collect, [])
+    .option('-H, --host <host>', 'only snapshots of this host (repeatable)', collect, [])
+    .option('--tag <taglist>', 'only snapshots with these tags (repeatable)', collect, [])
+    .option('--path <path>', 'only snapshots with this path (repeatable)', collect, [])
+    .option('--history <path>', 'show one path in every snapshot (its size, mtime, content id)')
+    .addHelpText(
+      'after',
+      '\nExamples:\n  salvage -r /srv/restic find -i "*.SQL"\n  salvage -r /srv/restic find --history /etc/hosts',
+    )
+    .action(async (patterns: string[], _opts: unknown, c: Command) => {
+      const o = ctx.globals(c) as ReturnType<Ctx['globals']> & {
+        ignoreCase?: boolean;
+        newest?: string;
+        oldest?: string;
+        snapshot: string[];
+        history?: string;
+        host: string[];
+        tag: string[];
+        path: string[];
+      };
+      if (patterns.length === 0 && !o.history)
+        throw new UsageError('give at least one pattern or --history PATH');
+      const repo = await openFromOptions(o, ctx.io);
+      try {
+        let snaps: Snapshot[];
+        if (o.snapshot.length > 0)
+          snaps = await Promise.all(o.snapshot.map((s) => pickSnapshot(repo, s)));
+        else snaps = await repo.snapshots(snapshotFilter(o));
+        if (o.history) {
+          const rows: string[][] = [];
+          for (const s of snaps) {
+            let e;
+            try {
+              e = await resolvePath(repo, await repo.root(s), o.history);
+            } catch {
+              e = undefined;
+            }
+            if (o.json)
+              ctx.json({
+                snapshot: s.id,
+                time: s.time.toISOString(),
+                found: e !== undefined,
+                entry: e ? entryJson(o.history, e) : undefined,
+              });
+            else
+              rows.push([
+                s.shortId,
+                formatTime(s.time),
+                ...(e ? longLine(o.history, e).slice(0, 5) : ['(absent)']),
+                e?.contentId?.slice(0, 16) ?? '',
+              ]);
+          }
+          if (!o.json) ctx.out(table(rows));
+          return;
+        }
+        let last: string | undefined;
+        const rows: string[][] = [];
+        for await (const m of find(repo, snaps, {
+          patterns,
+          ignoreCase: o.ignoreCase,
+          newerNs: parseTimeNs(o.oldest, '--oldest'),
+          olderNs: parseTimeNs(o.newest, '--newest'),
+        })) {
+          if (o.json) {
+            ctx.json({ snapshot: m.snapshot.id, ...entryJson(m.path, m.entry) });
+            continue;
+          }
+          if (last !== m.snapshot.id) {
+            if (rows.length) ctx.out(table(rows.splice(0)));
+            ctx.out(
+              `Found matching entries in snapshot ${m.snapshot.shortId} from ${formatTime(m.snapshot.time)}`,
+            );
+            last = m.snapshot.id;
+          }
+          rows.push(longLine(m.path, m.entry));
+        }
+        if (rows.length) ctx.out(table(rows));
+      } finally {
+        await repo.close();
+      }
+    });
+}
