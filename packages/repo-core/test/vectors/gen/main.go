@@ -267,10 +267,10 @@ func compressionVectors(out string) {
 		}
 	}
 	// Originals of the samples the lz4 CLI step in generate.sh compresses.
-	for _, k := range []string{"text", "repeats"} {
+	for _, k := range []string{"text", "repeats", "big"} {
 		must(os.WriteFile(filepath.Join(os.TempDir(), "salvage-sample-"+k), smp[k], 0o644))
 		sum := sha256.Sum256(smp[k])
-		vecs = append(vecs, compVec{fmt.Sprintf("raw.lz4cli-dependent.%s.bin", k), "lz4", nil, k, len(smp[k]), hex.EncodeToString(sum[:]), "raw LZ4 frame, lz4 CLI -BD (block-dependent) -BX (block checksums)"})
+		vecs = append(vecs, compVec{fmt.Sprintf("raw.lz4cli-dependent.%s.bin", k), "lz4", nil, k, len(smp[k]), hex.EncodeToString(sum[:]), "raw LZ4 frame, lz4 CLI -B4 -BD -BX: 64 KiB block-dependent blocks with block checksums"})
 	}
 	sort.Slice(vecs, func(i, j int) bool { return vecs[i].File < vecs[j].File })
 	writeJSON(filepath.Join(dir, "manifest.json"), map[string]any{
