@@ -17,6 +17,7 @@ import { Agent as HttpsAgent } from 'node:https';
 
 import {
   GetObjectCommand,
+  HeadBucketCommand,
   HeadObjectCommand,
   ListObjectsV2Command,
   S3Client,
@@ -229,7 +230,31 @@ export class S3Storage implements Storage {
       return { name, size: out.ContentLength ?? 0 };
     } catch (e) {
       const mapped = this.#mapError(e, name);
-      if (mapped instanceof MissingObjectError) return undefined;
+      if (!(mapped instanceof MissingObjectError)) throw mapped;
+      // HEAD answers a bare 404 for a missing bucket too: tell the two apart once
+      await this.#checkBucket();
+      return undefined;
+    }
+  }
+
+  #bucketOk = false;
+
+  async #checkBucket(): Promise<void> {
+    if (this.#bucketOk) return;
+    try {
+      await this.client.send(new HeadBucketCommand({ Bucket: this.#bucket }));
+      this.#bucketOk = true;
+    } catch (e) {
+      const mapped = this.#mapError(e, '');
+      if (mapped instanceof MissingObjectError)
+        throw new NoSuchBucketError(
+          `bucket ${this.#bucket} does not exist (${this.location})`,
+          {
+            location: this.location,
+            bucket: this.#bucket,
+          },
+          { cause: e },
+        );
       throw mapped;
     }
   }
