@@ -98,6 +98,6 @@ export async function compareSnapshotWithManifest(
   if (!manifest.entries.some((e) => e.pathHex === ''))
     actual = actual.filter((e) => e.pathHex !== '');
   const diffs = diffEntries(manifest.entries, actual);
-  const { unexpected } = explainDifferences(diffs, expectedDifferences);
+  const { unexpected } = explainDifferences(diffs, expectedDifferences, manifest);
   return unexpected.map(formatDifference);
 }

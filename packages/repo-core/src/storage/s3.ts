@@ -139,6 +139,9 @@ export class S3Storage implements Storage {
       forcePathStyle: options.forcePathStyle ?? !target.isAws,
       maxAttempts: options.maxAttempts ?? 5,
       retryMode: 'standard',
+      // reads verify MACs and hashes themselves; skip the SDK's per-response CRC work
+      responseChecksumValidation: 'WHEN_REQUIRED',
+      requestChecksumCalculation: 'WHEN_REQUIRED',
       requestHandler: new NodeHttpHandler({
         httpAgent,
         httpsAgent,
