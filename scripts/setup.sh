@@ -27,6 +27,15 @@ else
 fi
 echo "setup: npm dependencies installed"
 
+# restore's native helper (nanosecond times, mkfifo/mknod, xattrs): optional, needs a C compiler
+bash "$root/packages/repo-core/src/ops/restore/native/build.sh" || echo "setup: native helper not built (restore falls back)" >&2
+
+# system tar/unzip extract Salvage's dumps in the tests
+if ! command -v unzip >/dev/null && [[ "${SALVAGE_SKIP_TOOLS:-0}" != 1 ]] && command -v apt-get >/dev/null; then
+  echo "setup: installing unzip"
+  (apt-get install -y -qq unzip >/dev/null 2>&1 || { apt-get update -qq >/dev/null && apt-get install -y -qq unzip >/dev/null; }) || echo "setup: could not install unzip" >&2
+fi
+
 if [[ "${SALVAGE_SKIP_TOOLS:-0}" != 1 ]]; then
   bash "$root/scripts/tools.sh"
 fi
