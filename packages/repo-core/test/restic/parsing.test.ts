@@ -1,0 +1,114 @@
+/**
+ * Known answers for the restic text formats: Go-quoted names (spec §12.2), RFC 3339 times with
+ * nanoseconds (§12.4), node fields (§12.3–12.7, restic internal/data/node_test.go), tree
+ * scanning (§11), and format-agnostic snapshot selection (§18).
+ */
+import { expect, it } from 'vitest';
+
+import {
+  AmbiguousSnapshotError,
+  selectSnapshot,
+  SnapshotNotFoundError,
+  filterSnapshots,
+  type Snapshot,
+} from '../../src/index.js';
+import { goUnquote } from '../../src/restic/go-quote.js';
+import { scanTreeNodes } from '../../src/restic/json-scan.js';
+import { linuxDevice, parseNodeText } from '../../src/restic/node.js';
+import { parseTimeNs } from '../../src/restic/time.js';
+
+const hex = (b: Uint8Array) => Buffer.from(b).toString('hex');
+
+it('unquotes Go names to raw bytes', () => {
+  expect(hex(goUnquote('bad\\xffname.txt'))).toBe('626164ff6e616d652e747874');
+  expect(Buffer.from(goUnquote('we\\"ird\\\\na\\nme\\t.txt')).toString()).toBe(
+    'we"ird\\na\nme\t.txt',
+  );
+  expect(hex(goUnquote('ctrl\\x01char\\x7f.txt'))).toBe('6374726c01636861727f2e747874');
+  expect(hex(goUnquote('nbsp\\u00a0and\\u2028sep.txt'))).toBe(
+    hex(Buffer.from('nbsp\u00a0and\u2028sep.txt')),
+  );
+  expect(hex(goUnquote('\\377\\a\\U0001F600'))).toBe('ff07f09f9880');
+  expect(Buffer.from(goUnquote('ünïcødé 😀.txt')).toString()).toBe('ünïcødé 😀.txt');
+});
+
+it('parses RFC 3339 times to exact nanoseconds', () => {
+  expect(parseTimeNs('1970-01-01T00:00:00Z')).toBe(0n);
+  expect(parseTimeNs('2021-06-15T12:34:56.123456789Z')).toBe(1623760496123456789n);
+  expect(parseTimeNs('2021-01-01T10:00:00+05:30')).toBe(1609475400000000000n);
+  expect(parseTimeNs('1960-01-01T00:00:00.123456789Z')).toBe(-315619199876543211n);
+  expect(parseTimeNs('2024-10-08T08:11:00.5239522+02:00')).toBe(1728367860523952200n);
+  expect(parseTimeNs('0000-01-02T03:04:05.000000006+00:00')).toBe(-62167121755000000000n + 6n);
+  expect(parseTimeNs('yesterday')).toBeUndefined();
+});
+
+it('maps node fields (mode, device, link target, xattrs, hard links, big numbers)', () => {
+  const e = parseNodeText(
+    '{"name":"x","type":"file","mode":8389101,"mtime":"2021-06-15T12:34:56.123456789Z","uid":1,"gid":2,"inode":18446744073709551615,"device_id":65024,"links":2,"size":5,"extended_attributes":[{"name":"user.a","value":"AAEC/w=="},{"name":"user.e","value":null}],"content":["07854d2fef297a06ba81685e660c332de36d5d18d546927d30daad6d7fda1541"]}',
+    't',
+  );
+  expect(e.mode).toBe(0o4755);
+  expect(e.hardlinkKey).toBe('65024:18446744073709551615');
+  expect(e.xattrs?.map((x) => [x.name, hex(x.value)])).toEqual([
+    ['user.a', '000102ff'],
+    ['user.e', ''],
+  ]);
+  const link = parseNodeText(
+    '{"name":"l","type":"symlink","linktarget":"\\u0000\\u0001\\u0002\\ufffd\\ufffd\\ufffd","linktarget_raw":"AAEC+vv8","content":null}',
+    't',
+  );
+  expect(hex(link.linkTarget!)).toBe('000102fafbfc');
+  expect(linuxDevice(1792n)).toMatchObject({ major: 7, minor: 0 });
+  expect(linuxDevice(259n)).toMatchObject({ major: 1, minor: 3 });
+  const dir = parseNodeText(
+    '{"name":"d","type":"dir","mode":2151678440,"subtree":"ac08ce34ba4f8123618661bef2425f7028ffb9ac740578a3ee88684d2523fee8"}',
+    't',
+  );
+  expect([dir.type, dir.mode]).toEqual(['dir', 0o2750]);
+  expect(parseNodeText('{"name":"w","type":"irregular"}', 't').type).toBe('unknown');
+});
+
+it('scans tree nodes one by one, tolerating unknown keys and null', () => {
+  const nodes = [
+    ...scanTreeNodes('{"x":[1,{"a":"]"}],"nodes":[{"name":"a\\"]"} , {"name":"b"}],"y":2}\n'),
+  ];
+  expect(nodes).toEqual(['{"name":"a\\"]"}', '{"name":"b"}']);
+  expect([...scanTreeNodes('{"nodes":null}')]).toEqual([]);
+  expect([...scanTreeNodes('{"nodes":[]}\n')]).toEqual([]);
+  expect(() => [...scanTreeNodes('{"nodes":[{"name":"a"}')]).toThrow();
+});
+
+function snap(id: string, t: number, host: string, tags: string[], paths: string[]): Snapshot {
+  return {
+    id,
+    shortId: id.slice(0, 8),
+    time: new Date(t * 1000),
+    timeNs: BigInt(t) * 1_000_000_000n,
+    hostname: host,
+    username: '',
+    paths,
+    tags,
+    ref: {},
+  };
+}
+
+it('selects snapshots with restic semantics', () => {
+  const list = [
+    snap('aaaa1111', 1, 'a', ['alpha', 'beta'], ['/src']),
+    snap('aaaa2222', 2, 'b', ['beta'], ['/src']),
+    snap('bbbb3333', 3, 'a', [], ['/src/dir']),
+    snap('cccc4444', 3, 'a', [], ['/src/dir']),
+  ];
+  expect(selectSnapshot(list, 'latest').id).toBe('cccc4444'); // tie on time: highest id
+  expect(selectSnapshot(list, 'latest~1').id).toBe('bbbb3333');
+  expect(selectSnapshot(list, 'latest', { hosts: ['b'] }).id).toBe('aaaa2222');
+  expect(selectSnapshot(list, 'latest', { tags: ['alpha,beta'] }).id).toBe('aaaa1111');
+  expect(selectSnapshot(list, 'latest', { tags: ['beta'] }).id).toBe('aaaa2222');
+  expect(selectSnapshot(list, 'latest', { tags: ['nope', 'alpha'] }).id).toBe('aaaa1111');
+  expect(filterSnapshots(list, { tags: [''] }).map((s) => s.id)).toEqual(['bbbb3333', 'cccc4444']);
+  expect(selectSnapshot(list, 'latest', { paths: ['/src'] }).id).toBe('aaaa2222');
+  expect(selectSnapshot(list, 'bbbb').id).toBe('bbbb3333');
+  expect(() => selectSnapshot(list, 'aaaa')).toThrow(AmbiguousSnapshotError);
+  expect(() => selectSnapshot(list, 'dddd')).toThrow(SnapshotNotFoundError);
+  expect(() => selectSnapshot(list, 'latest', { hosts: ['zz'] })).toThrow(SnapshotNotFoundError);
+});
