@@ -4,7 +4,9 @@
  * spec §7.1, §7.2; kopia repo/compression/compression_ids.go, compressor_*.go
  */
 
-import { zlib } from './node-zlib.js';
+import { gunzip, inflateRaw } from '../compress/gzip.js';
+import { decodeLz4Frame } from '../compress/lz4.js';
+import { decodeS2Stream } from '../compress/s2.js';
 import { zstdDecompress } from '../compress/zstd.js';
 import { IntegrityError, UnsupportedFormatError } from '../errors.js';
 
@@ -38,26 +40,19 @@ export function compressionName(headerId: number): string | undefined {
 
 type Decoder = (data: Uint8Array, maxLength: number) => Promise<Uint8Array>;
 
-const gunzip: Decoder = async (data, maxLength) =>
-  new Uint8Array(zlib().gunzipSync(data, { maxOutputLength: Math.max(1, maxLength) }));
-const inflateRaw: Decoder = async (data, maxLength) =>
-  new Uint8Array(zlib().inflateRawSync(data, { maxOutputLength: Math.max(1, maxLength) }));
-
-const DECODERS: Partial<Record<CompressionFamily, Decoder>> = {
-  gzip: gunzip,
-  pgzip: gunzip,
-  deflate: inflateRaw,
+// decoders live in src/compress/; each bounds its output
+const DECODERS: Record<CompressionFamily, Decoder> = {
+  gzip: async (data, max) => gunzip(data, max),
+  pgzip: async (data, max) => gunzip(data, max),
+  deflate: async (data, max) => inflateRaw(data, max),
+  s2: async (data, max) => decodeS2Stream(data, max),
+  lz4: async (data, max) => decodeLz4Frame(data, max),
   zstd: (data, maxLength) => zstdDecompress(data, { maxLength }),
 };
 
-/** install a decoder for a family (the compress/ modules register S2 and LZ4 here) */
-export function registerDecoder(family: CompressionFamily, d: Decoder): void {
-  DECODERS[family] = d;
-}
-
 /** gunzip with an output bound (manifests, §14) */
 export function gunzipBounded(data: Uint8Array, maxLength: number): Promise<Uint8Array> {
-  return DECODERS.gzip!(data, maxLength);
+  return DECODERS.gzip(data, maxLength);
 }
 
 /**
@@ -87,11 +82,6 @@ export async function decompressPayload(
     );
   }
   const decode = DECODERS[h.family];
-  if (!decode) {
-    throw new UnsupportedFormatError(`${what}: no decoder for kopia compression ${h.name}`, {
-      compression: h.name,
-    });
-  }
   const max = opts.exactLength ?? opts.maxLength;
   let out: Uint8Array;
   try {

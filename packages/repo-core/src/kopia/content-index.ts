@@ -283,11 +283,12 @@ export class ContentIndex {
     return -1;
   }
 
-  private info(r: number): ContentInfo {
+  private info(r: number, id?: string): ContentInfo {
     const f = this.flags[r]!;
     const fmt = this.formats[f & FORMAT_MASK] ?? INVALID_FORMAT;
     return {
-      contentId: keyToContentId(this.keys, r * this.keySize, this.keySize),
+      contentId:
+        (id as ContentId | undefined) ?? keyToContentId(this.keys, r * this.keySize, this.keySize),
       packBlobId: this.packs[this.pack[r]!]!,
       packOffset: this.offset[r]!,
       packedLength: this.packed[r]!,
@@ -302,7 +303,7 @@ export class ContentIndex {
   /** the merged entry for a content id (deleted ones newer than the watermark included) */
   get(id: string): ContentInfo | undefined {
     const r = this.rowOf(id);
-    return r < 0 ? undefined : this.info(r);
+    return r < 0 ? undefined : this.info(r, id);
   }
 
   /**

@@ -1,19 +1,36 @@
 /**
- * The ECC wrapper as kopia's read path sees it: strip Reed-Solomon/CRC32 protection from a
- * stored payload, repairing damaged shards when it can and reporting each repair.
+ * The ECC wrapper as kopia's read path sees it: strip REED-SOLOMON-CRC32 protection from a
+ * stored payload, repairing damaged shards from parity and reporting each repair as an event.
  * spec §6; kopia repo/ecc/ecc_rs_crc.go. The codec itself lives in src/ecc/.
  */
 
-import { UnsupportedFormatError } from '../errors.js';
+import { stripEcc } from '../ecc/strip.js';
+import { IntegrityError } from '../errors.js';
 import type { RepositoryEvent } from '../model.js';
 import type { EccStrip } from './blob-crypto.js';
 
 export function createEccStrip(
   overheadPercent: number,
-  _emit: (e: RepositoryEvent) => void,
+  emit: (e: RepositoryEvent) => void,
 ): EccStrip {
-  throw new UnsupportedFormatError(
-    `kopia ECC (REED-SOLOMON-CRC32, ${overheadPercent}%) is not available yet`,
-    { ecc: 'REED-SOLOMON-CRC32' },
-  );
+  return (stored, what) => {
+    let r;
+    try {
+      r = stripEcc(stored, overheadPercent);
+    } catch (e) {
+      throw new IntegrityError(
+        `${what}: error correction cannot recover it (${e instanceof Error ? e.message : String(e)})`,
+        { ecc: 'REED-SOLOMON-CRC32' },
+        { cause: e },
+      );
+    }
+    if (r.repairedShards > 0) {
+      emit({
+        type: 'repaired',
+        message: `${what}: ${r.repairedShards} damaged ECC shard(s) repaired from parity`,
+        data: { object: what, repairedShards: r.repairedShards },
+      });
+    }
+    return r.data;
+  };
 }
