@@ -45,7 +45,9 @@ export function decodeLz4Block(
     }
     if (lit > end - s) throw corrupt(CODEC, 'literals run past the block');
     if (lit > limit - d) throw overflow();
-    dst.set(src.subarray(s, s + lit), d);
+    if (lit <= 16) {
+      for (let k = 0; k < lit; k++) dst[d + k] = src[s + k]!;
+    } else dst.set(src.subarray(s, s + lit), d);
     d += lit;
     s += lit;
     if (s === end) break; // the last sequence has literals only

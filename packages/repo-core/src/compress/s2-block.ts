@@ -70,7 +70,9 @@ export function decodeS2Block(
         }
         length = x + 1;
         if (length > limit - d || length > end - s) throw corrupt(CODEC, 'literal overruns block');
-        dst.set(src.subarray(s, s + length), d);
+        if (length <= 16) {
+          for (let k = 0; k < length; k++) dst[d + k] = src[s + k]!;
+        } else dst.set(src.subarray(s, s + length), d);
         d += length;
         s += length;
         continue;

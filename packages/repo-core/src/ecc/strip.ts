@@ -12,7 +12,7 @@
  */
 
 import { IntegrityError } from '../errors.js';
-import { crc32 } from './crc32.js';
+import { crc32Portable } from './crc32.js';
 import { ECC_CRC_SIZE, ECC_LENGTH_SIZE, eccGeometryOf, eccParameters } from './geometry.js';
 import { reconstructData } from './reed-solomon.js';
 
@@ -72,7 +72,7 @@ export function stripEcc(stored: Uint8Array, overheadPercent: number): StrippedE
     for (let i = 0; i < D; i++) {
       const pos = (b * D + i) * record;
       const shard = shardAt(region, pos, S);
-      const ok = pos >= region.length || crc32(shard) === crcAt(region, pos);
+      const ok = pos >= region.length || crc32Portable(shard) === crcAt(region, pos);
       shards[i] = ok ? shard : undefined;
       if (!ok) bad++;
     }
@@ -80,7 +80,7 @@ export function stripEcc(stored: Uint8Array, overheadPercent: number): StrippedE
       for (let j = 0; j < Q; j++) {
         const pos = (b * Q + j) * record;
         const shard = parity.subarray(pos + ECC_CRC_SIZE, pos + record);
-        shards[D + j] = crc32(shard) === be32(parity, pos) ? shard : undefined;
+        shards[D + j] = crc32Portable(shard) === be32(parity, pos) ? shard : undefined;
       }
       if (!reconstructData(shards, D, Q)) {
         throw new IntegrityError(

@@ -13,7 +13,7 @@ import {
   setCryptoPath,
   type CryptoPath,
 } from '../../src/crypto/select.js';
-import { crc32 } from '../../src/ecc/crc32.js';
+import { crc32, crc32Portable } from '../../src/ecc/crc32.js';
 import { eccGeometry, eccParameters } from '../../src/ecc/geometry.js';
 import { encodeParity, reconstructData } from '../../src/ecc/reed-solomon.js';
 import { stripEcc } from '../../src/ecc/strip.js';
@@ -100,7 +100,7 @@ describe('geometry', () => {
   });
 });
 
-describe.each<CryptoPath>(['portable', 'fast'])('%s CRC-32', (path) => {
+describe.each<CryptoPath>(['portable', 'fast'])('%s path', (path) => {
   it('strips every kopia ECC vector to its input', () => {
     setCryptoPath(path);
     resetCryptoUsage();
@@ -110,15 +110,19 @@ describe.each<CryptoPath>(['portable', 'fast'])('%s CRC-32', (path) => {
       expect(repairedShards, v.file).toBe(0);
       expect(Buffer.from(data).equals(eccInput(v.length)), v.file).toBe(true);
     }
+  });
+
+  it('CRC-32/IEEE check value, and both paths agree on 1 MiB', () => {
+    setCryptoPath(path);
+    resetCryptoUsage();
+    expect(crc32(new TextEncoder().encode('123456789'))).toBe(0xcbf43926);
+    expect(crc32(new Uint8Array(0))).toBe(0);
+    const big = eccInput(1 << 20);
+    expect(crc32(big)).toBe(crc32Portable(big));
+    expect(crc32Portable(big, 5, 77)).toBe(crc32(big.subarray(5, 77)));
     const other = path === 'fast' ? 'portable' : 'fast';
     expect(cryptoUsage.crc32?.[path] ?? 0).toBeGreaterThan(0);
     expect(cryptoUsage.crc32?.[other] ?? 0).toBe(0);
-  });
-
-  it('CRC-32/IEEE check value', () => {
-    setCryptoPath(path);
-    expect(crc32(new TextEncoder().encode('123456789'))).toBe(0xcbf43926);
-    expect(crc32(new Uint8Array(0))).toBe(0);
   });
 });
 
