@@ -32,8 +32,3 @@ export function aes256GcmOpen(
     throw authFailed('aes-256-gcm', e);
   }
 }
-
-/** AES-256-GCM as an object, for callers that hold an AEAD (the path is chosen per call). */
-export function aes256GcmImpl(): { open: typeof aes256GcmOpen } {
-  return { open: aes256GcmOpen };
-}
