@@ -122,6 +122,11 @@ export class KopiaRepository implements Repository {
     };
   }
 
+  /** the live index blobs the content index was merged from */
+  get indexBlobs(): readonly string[] {
+    return this.p.loaded.indexBlobs;
+  }
+
   /** the merged manifests (loaded once) */
   manifestSet(): Promise<ManifestSet> {
     this.manifests ??= loadManifests(this.contents, {
