@@ -24,10 +24,21 @@ export function toHex(bytes: Uint8Array): string {
   return s;
 }
 
+const nibble = new Int8Array(128).fill(-1);
+for (let i = 0; i < 10; i++) nibble[48 + i] = i;
+for (let i = 0; i < 6; i++) nibble[97 + i] = nibble[65 + i] = 10 + i;
+
 export function fromHex(hex: string): Uint8Array {
-  if (hex.length % 2 !== 0 || !/^[0-9a-fA-F]*$/.test(hex)) throw new RangeError(`bad hex ${hex}`);
+  if (hex.length % 2 !== 0) throw new RangeError(`bad hex ${hex}`);
   const out = new Uint8Array(hex.length / 2);
-  for (let i = 0; i < out.length; i++) out[i] = parseInt(hex.slice(2 * i, 2 * i + 2), 16);
+  for (let i = 0; i < out.length; i++) {
+    const a = hex.charCodeAt(2 * i);
+    const b = hex.charCodeAt(2 * i + 1);
+    const hi = a < 128 ? nibble[a]! : -1;
+    const lo = b < 128 ? nibble[b]! : -1;
+    if (hi < 0 || lo < 0) throw new RangeError(`bad hex ${hex}`);
+    out[i] = (hi << 4) | lo;
+  }
   return out;
 }
 
