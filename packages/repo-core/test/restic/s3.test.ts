@@ -60,6 +60,25 @@ describe('restic over S3 (MinIO)', () => {
     await viaS3.close();
   });
 
+  it('takes credentials from AWS_* env vars through the SDK default chain', async () => {
+    const saved = { ...process.env };
+    process.env.AWS_ACCESS_KEY_ID = plain.accessKey;
+    process.env.AWS_SECRET_ACCESS_KEY = plain.secretKey;
+    process.env.AWS_REGION = plain.region;
+    try {
+      const repo = await openRepository(`s3:${plain.endpoint}/backups/k8up/ns1`, {
+        password: PASSWORD,
+        cacheDir: false,
+      });
+      expect((await repo.snapshots()).length).toBe(1);
+      await repo.close();
+    } finally {
+      for (const k of ['AWS_ACCESS_KEY_ID', 'AWS_SECRET_ACCESS_KEY', 'AWS_REGION'])
+        if (saved[k] === undefined) delete process.env[k];
+        else process.env[k] = saved[k];
+    }
+  });
+
   it('TLS without the CA → TlsError', async () => {
     await expect(
       openRepository(`s3:${tls.endpoint}/backups/k8up/ns1`, {
