@@ -24,5 +24,13 @@ export {
 export { ResticRepository } from './restic/repository.js';
 export { KopiaRepository } from './kopia/repository.js';
 export { openKopiaRepository, type KopiaOpenOptions } from './kopia/open.js';
+export {
+  listVeleroBackups,
+  listVeleroKopiaRepositories,
+  readVeleroBackup,
+  type VeleroBackup,
+  type VeleroVolume,
+} from './velero/backups.js';
+export { SubStorage } from './velero/sub-storage.js';
 export { setCryptoPath, cryptoUsage, type CryptoPath } from './crypto/select.js';
 export { zstdDecompress, type ZstdOptions } from './compress/zstd.js';
