@@ -72,7 +72,13 @@ export function openFileStream(
   const fetchGroup = (g: Group): Promise<Uint8Array[]> =>
     g.zero
       ? Promise.resolve(g.blobs.map(() => new Uint8Array(ZERO_CHUNK_SIZE)))
-      : loader.loadRun(g.blobs.map((b) => b.loc));
+      : loader.loadRun(g.blobs.map((b) => b.loc)).catch(async (e: unknown) => {
+          // a damaged or missing copy: try every known copy of each blob before failing
+          if (!g.blobs.some((b) => loader.locate('data', b.loc.id).length > 1)) throw e;
+          const out: Uint8Array[] = [];
+          for (const b of g.blobs) out.push(await loader.load('data', b.loc.id));
+          return out;
+        });
   const fill = () => {
     while (inflight.length < concurrency && next < groups.length) {
       const p = fetchGroup(groups[next++]!);

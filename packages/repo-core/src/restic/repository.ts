@@ -34,7 +34,18 @@ import { CONFIG, fileName, listIds } from './layout.js';
 import type { ResticRef } from './node.js';
 import { parseSnapshot, type ResticSnapshotRef } from './snapshot.js';
 import { parseTree } from './tree.js';
-import { decryptOrThrow, loadUnpacked, parseJsonBytes } from './unpacked.js';
+import { decryptOrThrow, loadUnpacked, MAX_UNPACKED_SIZE, parseJsonBytes } from './unpacked.js';
+
+/** Refuse unpacked files too large to load whole (a hostile listing cannot make us buffer GiBs). */
+function checkSizes<T extends { id: string; size: number }>(files: T[], kind: string): T[] {
+  for (const f of files)
+    if (f.size > MAX_UNPACKED_SIZE)
+      throw new IntegrityError(
+        `${kind}/${f.id} is ${f.size} bytes, larger than any restic ${kind} file can be`,
+        { name: `${kind}/${f.id}`, size: f.size },
+      );
+  return files;
+}
 
 export interface ResticOpenOptions {
   password: string;
@@ -105,7 +116,7 @@ export class ResticRepository implements Repository {
   }
 
   async snapshots(filter?: SnapshotFilter): Promise<Snapshot[]> {
-    const ids = await listIds(this.storage, 'snapshots');
+    const ids = checkSizes(await listIds(this.storage, 'snapshots'), 'snapshots');
     const snaps = await mapLimit(ids, this.#limit, async ({ id }) =>
       parseSnapshot(
         id,
@@ -126,7 +137,7 @@ export class ResticRepository implements Repository {
   }
 
   async #loadIndex(): Promise<BlobIndex> {
-    const ids = await listIds(this.storage, 'index');
+    const ids = checkSizes(await listIds(this.storage, 'index'), 'index');
     const builder = new BlobIndexBuilder();
     const stats: IndexLoadStats = { files: ids.length, packs: 0, blobs: 0, legacyFiles: 0 };
     await mapLimit(ids, this.#limit, async ({ id }) => {

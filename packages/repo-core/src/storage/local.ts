@@ -11,6 +11,8 @@ import { AccessDeniedError, MissingObjectError, StorageError, IntegrityError } f
 import type { ObjectInfo, ReadRange, Storage } from './storage.js';
 import { checkObjectName } from './names.js';
 
+const MAX_DEPTH = 16;
+
 export class LocalStorage implements Storage {
   readonly location: string;
   readonly #root: string;
@@ -29,10 +31,12 @@ export class LocalStorage implements Storage {
     // Walk from the deepest directory the prefix names completely, then filter by the rest.
     const slash = prefix.lastIndexOf('/');
     const dirName = slash < 0 ? '' : prefix.slice(0, slash);
-    yield* this.#walk(dirName, prefix);
+    yield* this.#walk(dirName, prefix, 0);
   }
 
-  async *#walk(dirName: string, prefix: string): AsyncIterable<ObjectInfo> {
+  async *#walk(dirName: string, prefix: string, depth: number): AsyncIterable<ObjectInfo> {
+    // repositories are at most a few levels deep; a bound also stops symlink cycles
+    if (depth > MAX_DEPTH) return;
     let dir;
     try {
       dir = await opendir(this.#path(dirName));
@@ -57,7 +61,7 @@ export class LocalStorage implements Storage {
           `${name}/`.startsWith(prefix) ||
           name.startsWith(prefix)
         )
-          yield* this.#walk(name, prefix);
+          yield* this.#walk(name, prefix, depth + 1);
       } else if (isFile && name.startsWith(prefix)) {
         const s = await stat(join(this.#path(dirName), d.name)).catch(() => undefined);
         if (s) yield { name, size: s.size };
