@@ -3,14 +3,21 @@
  * a small runner for them. A missing tool is an error telling how to install it, never a skip.
  */
 import { execFile } from 'node:child_process';
-import { accessSync, constants } from 'node:fs';
+import { accessSync, constants, existsSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 export type ToolName = 'restic' | 'kopia' | 'minio';
 
-/** the work tree's root (this file is test/harness/tools.ts) */
-export const repoRoot = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
+/** the work tree's root: the nearest folder above this file holding pnpm-workspace.yaml */
+export const repoRoot = findRoot(dirname(fileURLToPath(import.meta.url)));
+
+function findRoot(start: string): string {
+  for (let dir = start; ; dir = dirname(dir)) {
+    if (existsSync(join(dir, 'pnpm-workspace.yaml'))) return dir;
+    if (dirname(dir) === dir) throw new Error(`no pnpm-workspace.yaml above ${start}`);
+  }
+}
 
 /** Absolute path of a pinned tool; throws (never skips) when scripts/tools.sh has not run. */
 export function toolPath(name: ToolName): string {

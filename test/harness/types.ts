@@ -66,4 +66,9 @@ export interface RepoFixture {
    * these ways and no others, e.g. "no-hardlinks", "no-xattrs", "no-fifo", "no-devices".
    */
   expectedDifferences: string[];
+  /**
+   * How the real tool's own restore differs further from the source, beyond what the format
+   * loses (its restore behaviour, e.g. kopia's directory mtimes); rules in harness/compare-tree.ts.
+   */
+  toolRestoreDifferences: string[];
 }
