@@ -1,64 +1,43 @@
 /**
- * Restores a fixture snapshot with the real tool that wrote the repository (restic restore or
- * kopia snapshot restore), for side-by-side comparison with Salvage's restore.
+ * Restores a fixture snapshot with the real tool that wrote the repository, through the harness
+ * drivers (test/harness/real-tools.ts). A flat-layout kopia fixture holds S3 object names, so
+ * kopia reads it from a MinIO it is uploaded to.
  */
-import { mkdtemp } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { runTool } from '../harness/tools.js';
+import { kopiaRestore, resticRestore, withKopia } from '../harness/real-tools.js';
+import { startMinio, type MinioServer } from '../harness/minio.js';
 import type { RepoFixture } from '../harness/types.js';
+
+let minio: Promise<MinioServer> | undefined;
+const uploaded = new Set<string>();
+
+/** stops the MinIO started for flat fixtures, if any */
+export async function stopRealToolServers(): Promise<void> {
+  if (minio) await (await minio).stop();
+  minio = undefined;
+}
 
 export async function realToolRestore(
   fx: RepoFixture,
   repoPath: string,
   snapshotId: string,
   target: string,
-  opts: { sparse?: boolean } = {},
 ): Promise<void> {
   if (fx.format === 'restic') {
-    await runTool(
-      'restic',
-      [
-        '-r',
-        repoPath,
-        '--no-cache',
-        'restore',
-        snapshotId,
-        '--target',
-        target,
-        ...(opts.sparse ? ['--sparse'] : []),
-      ],
-      {
-        env: { RESTIC_PASSWORD: fx.password },
-      },
+    await resticRestore(repoPath, fx.password, snapshotId, target);
+    return;
+  }
+  if ((fx.settings.layout ?? '').startsWith('flat')) {
+    minio ??= startMinio();
+    const server = await minio;
+    if (!uploaded.has(fx.name)) {
+      await server.createBucket(fx.name);
+      await server.uploadDir(fx.name, '', repoPath);
+      uploaded.add(fx.name);
+    }
+    await withKopia({ minio: server, bucket: fx.name }, fx.password, (k) =>
+      kopiaRestore(k, snapshotId, target),
     );
     return;
   }
-  const cfgDir = await mkdtemp(join(tmpdir(), 'salvage-kopia-cfg-'));
-  const env = { KOPIA_PASSWORD: fx.password, KOPIA_CHECK_FOR_UPDATES: 'false' };
-  const common = [
-    '--config-file',
-    join(cfgDir, 'repo.config'),
-    '--cache-directory',
-    join(cfgDir, 'cache'),
-    '--log-dir',
-    join(cfgDir, 'logs'),
-  ];
-  await runTool(
-    'kopia',
-    ['repository', 'connect', 'filesystem', '--path', repoPath, '--readonly', ...common],
-    { env },
-  );
-  await runTool(
-    'kopia',
-    [
-      'snapshot',
-      'restore',
-      snapshotId,
-      target,
-      ...(opts.sparse ? ['--write-sparse-files'] : []),
-      ...common,
-    ],
-    { env },
-  );
+  await withKopia({ path: repoPath }, fx.password, (k) => kopiaRestore(k, snapshotId, target));
 }

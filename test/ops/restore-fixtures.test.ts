@@ -9,7 +9,7 @@ import { openRepository, restore } from '@salvage/repo-core';
 import { diffEntries, explainDifferences, compareTree } from '../harness/compare-tree.js';
 import { fixtureRepoPath, loadFixtures, loadManifest } from '../harness/fixtures.js';
 import { scanTree } from '../harness/scan-tree.js';
-import { realToolRestore } from './real-tools.js';
+import { realToolRestore, stopRealToolServers } from './real-tools.js';
 
 const temps: string[] = [];
 const tmp = (): string => {
@@ -17,8 +17,9 @@ const tmp = (): string => {
   temps.push(d);
   return d;
 };
-afterAll(() => {
+afterAll(async () => {
   for (const d of temps) rmSync(d, { recursive: true, force: true });
+  await stopRealToolServers();
 });
 
 const fixtures = loadFixtures();
@@ -47,7 +48,7 @@ for (const fx of fixtures) {
           expect(explained.unexpected).toEqual([]);
 
           const theirs = join(tmp(), 'theirs');
-          await realToolRestore(fx, repoPath, snap.id, theirs, { sparse: true });
+          await realToolRestore(fx, repoPath, snap.id, theirs);
           const [a, b] = await Promise.all([scanTree(ours), scanTree(theirs)]);
           const vsTool = diffEntries(a, b).filter((d) => d.field !== 'sparse');
           const allowed = [...fx.expectedDifferences, ...(fx.toolRestoreDifferences ?? [])];

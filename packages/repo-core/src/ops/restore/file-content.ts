@@ -217,7 +217,10 @@ export async function writeContent(
     // something that is not a regular file (a planted symlink, a dir) never gets opened
     await unlink(tmpPath).catch(() => undefined);
   }
-  const useChunks = size > opts.rangeSize || (repo.chunkMatches !== undefined && size > 0);
+  // chunk boundaries are needed to split a large file, or to check what is already on disk
+  const mayReuse = (tmpSize !== undefined && tmpSize > 0) || reuseFrom !== undefined;
+  const useChunks =
+    size > opts.rangeSize || (repo.chunkMatches !== undefined && size > 0 && mayReuse);
   const chunks: ContentChunk[] = [];
   if (useChunks) for await (const c of repo.chunks(entry)) chunks.push(c);
   const flags =

@@ -9,7 +9,8 @@
  * removeUnexpectedFiles, VerifyFiles).
  */
 
-import { constants } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { constants, readdirSync, renameSync } from 'node:fs';
 import { link, mkdir, open, readdir, rename, symlink } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import { PartialFailureError, SalvageError, UsageError } from '../../errors.js';
@@ -37,6 +38,7 @@ import {
 import { makeDevice, makeFifo } from './native.js';
 import { DirCache, ensureDir, lstatOrUndefined, removeAny } from './target-fs.js';
 import { verifyFile } from './verify.js';
+import { readAll, SMALL_FILE, writeSmallFile } from './small-file.js';
 
 export type OverwriteMode = 'always' | 'if-changed' | 'if-newer' | 'never';
 
@@ -182,7 +184,7 @@ export async function restore(
 
   // A single file as the root: restore it into the target under its own name.
   if (root.type === 'file') {
-    const holder: Entry = { ...root, type: 'dir', size: 0 };
+    const holder: Entry = { ...root, type: 'dir', size: 0, uid: undefined, gid: undefined };
     const one: RepoPart = {
       ...repo,
       chunks: (f) => repo.chunks(f),
@@ -219,8 +221,12 @@ export async function restore(
         bytesTotal: counter.bytesTotal,
       });
     }
-    if (!dry) await mkdir(target, { recursive: true, mode: 0o700 });
-    const dirs = new DirCache(target);
+    let rootFresh = false;
+    if (!dry) {
+      const made = await mkdir(target, { recursive: true, mode: 0o700 });
+      rootFresh = made !== undefined && readdirSync(target).length === 0;
+    }
+    const dirs = new DirCache(target, rootFresh);
     const files = new Limit(options.concurrency ?? 8);
     const ranges = new Limit(options.rangeConcurrency ?? 8);
     const pending = new Set<Promise<void>>();
@@ -243,9 +249,40 @@ export async function restore(
       if (slash > 0) await dirs.ensure(item.path.subarray(0, slash));
     };
 
+    const parentFresh = (item: WalkItem): boolean => {
+      const slash = item.path.lastIndexOf(0x2f);
+      return dirs.isFresh(slash < 0 ? Buffer.alloc(0) : item.path.subarray(0, slash));
+    };
+
     const restoreFile = async (item: WalkItem): Promise<void> => {
       const { entry } = item;
       const finalPath = abs(item.path);
+      if (!dry && parentFresh(item) && entry.size <= SMALL_FILE && !options.sparse) {
+        // fast path: nothing can exist below a directory this run created
+        const data = await readAll(
+          r.open(item.entry, undefined, { signal: options.signal }),
+          entry.size,
+        );
+        const tmp = tempNameFor(finalPath);
+        writeSmallFile(tmp, data, entry, meta(item.location));
+        await applyTimes(tmp, entry);
+        renameSync(tmp, finalPath);
+        counter.addBytes(data.length);
+        summary.bytesFetched += data.length;
+        if (options.verify) {
+          restoredFiles.push({
+            item,
+            hashes: [
+              {
+                offset: 0,
+                length: data.length,
+                sha256: createHash('sha256').update(data).digest('hex'),
+              },
+            ],
+          });
+        }
+        return done('restored', item, entry.size);
+      }
       if (!(await shouldOverwrite(item))) return done('skipped', item, entry.size);
       const existing = await lstatOrUndefined(finalPath);
       if (existing?.isFile() && BigInt(entry.size) === existing.size) {
@@ -352,8 +389,16 @@ export async function restore(
             try {
               if (!dry) {
                 await ensureParent(item);
-                await ensureDir(abs(item.path));
-                dirs.mark(item.path);
+                const parent = item.path.lastIndexOf(0x2f);
+                const parentFresh = dirs.isFresh(
+                  parent < 0 ? Buffer.alloc(0) : item.path.subarray(0, parent),
+                );
+                if (parentFresh) {
+                  await mkdir(abs(item.path), 0o700);
+                  dirs.mark(item.path, true);
+                } else {
+                  dirs.mark(item.path, await ensureDir(abs(item.path)));
+                }
               }
             } catch (e) {
               fail(item.location, e);
@@ -475,8 +520,10 @@ export async function restore(
 
     // directory metadata last, children before parents (leaveDir order)
     for (const d of leftDirs) {
-      if (d.item.depth === 0) continue;
-      summary.dirs++;
+      // the target itself gets the root's metadata only where the format recorded it (kopia
+      // keeps the root directory's; restic keeps no node for a snapshot root: uid undefined)
+      if (d.item.depth === 0 && d.item.entry.uid === undefined) continue;
+      if (d.item.depth > 0) summary.dirs++;
       if (dry) continue;
       try {
         const p = abs(d.item.path);

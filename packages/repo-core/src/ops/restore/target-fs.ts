@@ -16,18 +16,22 @@ export async function lstatOrUndefined(path: Buffer): Promise<BigIntStats | unde
   }
 }
 
-/** a real directory at `path` (not a symlink to one), created 0700 when missing */
-export async function ensureDir(path: Buffer): Promise<void> {
+/**
+ * a real directory at `path` (not a symlink to one), created 0700 when missing; true when this
+ * call created it empty (so nothing below it can exist yet)
+ */
+export async function ensureDir(path: Buffer): Promise<boolean> {
   try {
     await mkdir(path, 0o700);
-    return;
+    return true;
   } catch (e) {
     if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw e;
   }
   const st = await lstat(path);
-  if (st.isDirectory()) return;
+  if (st.isDirectory()) return false;
   await unlink(path);
   await mkdir(path, 0o700);
+  return true;
 }
 
 /** removes a file, symlink, special file or whole directory at `path` (never following links) */
@@ -41,9 +45,19 @@ export async function removeAny(path: Buffer): Promise<void> {
 /** directories known to be real directories inside the target, by path bytes */
 export class DirCache {
   private readonly known = new Set<string>();
+  /** directories this restore created empty: entries below them need no existence checks */
+  private readonly fresh = new Set<string>();
 
-  constructor(private readonly root: Buffer) {
+  constructor(
+    private readonly root: Buffer,
+    rootFresh = false,
+  ) {
     this.known.add('');
+    if (rootFresh) this.fresh.add('');
+  }
+
+  isFresh(rel: Buffer): boolean {
+    return this.fresh.has(rel.toString('latin1'));
   }
 
   /** makes every directory of `rel` (a '/'-joined relative path of directories) */
@@ -52,11 +66,12 @@ export class DirCache {
     if (this.known.has(key)) return;
     const slash = rel.lastIndexOf(0x2f);
     if (slash > 0) await this.ensure(rel.subarray(0, slash));
-    await ensureDir(Buffer.concat([this.root, Buffer.from('/'), rel]));
+    if (await ensureDir(Buffer.concat([this.root, Buffer.from('/'), rel]))) this.fresh.add(key);
     this.known.add(key);
   }
 
-  mark(rel: Buffer): void {
+  mark(rel: Buffer, created: boolean): void {
     this.known.add(rel.toString('latin1'));
+    if (created) this.fresh.add(rel.toString('latin1'));
   }
 }

@@ -1,0 +1,388 @@
+/**
+ * Restore benchmark: Salvage vs the real tool on the same repositories, from local disk and from
+ * MinIO. Datasets: the committed fixtures, and a generated ≥ 1 GB set (many small files, one large
+ * file, mixed). Repositories are made by real restic and kopia; every restore runs as a child
+ * process under /usr/bin/time for wall time and peak RSS.
+ *
+ * Run: bash bench/restore.sh   (builds, then `vitest run --config bench/restore.config.ts`)
+ * Env: SALVAGE_BENCH_SCALE=0.1 for a quick run; SALVAGE_BENCH_DIR (default /tmp/salvage-bench).
+ * Prints a markdown table; the table goes to bench/RESULTS.md under "restore".
+ */
+import { execFile } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { existsSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import { test } from 'vitest';
+import { fixtureRepoPath, loadFixtures } from '../test/harness/fixtures.js';
+import { startMinio, type MinioServer } from '../test/harness/minio.js';
+import { repoRoot, toolPath } from '../test/harness/tools.js';
+
+const run = promisify(execFile);
+const SCALE = Number(process.env.SALVAGE_BENCH_SCALE ?? '1');
+const DIR = process.env.SALVAGE_BENCH_DIR ?? '/tmp/salvage-bench';
+const SALVAGE = join(repoRoot, 'packages', 'cli', 'bin', 'salvage.js');
+const PW = 'bench-password';
+
+interface Dataset {
+  name: string;
+  dir: string;
+  files: number;
+  bytes: number;
+}
+
+function makeDataset(name: string, spec: { count: number; min: number; max: number }[]): Dataset {
+  const dir = join(DIR, 'src', name);
+  let files = 0;
+  let bytes = 0;
+  if (!existsSync(join(dir, '.done'))) {
+    rmSync(dir, { recursive: true, force: true });
+    mkdirSync(dir, { recursive: true });
+  }
+  let seq = 0;
+  for (const s of spec) {
+    for (let i = 0; i < s.count; i++) {
+      const size = s.min + ((i * 2654435761) % Math.max(1, s.max - s.min + 1));
+      const sub = join(dir, `d${Math.floor(seq / 500)}`);
+      const file = join(sub, `f${seq++}.bin`);
+      files++;
+      bytes += size;
+      if (existsSync(join(dir, '.done'))) continue;
+      mkdirSync(sub, { recursive: true });
+      // half random (incompressible), half repetitive (compressible), like real data
+      const buf = randomBytes(size);
+      buf.fill(0x61, Math.floor(size / 2));
+      writeFileSync(file, buf);
+    }
+  }
+  writeFileSync(join(dir, '.done'), '');
+  return { name, dir, files, bytes };
+}
+
+async function timed(
+  cmd: string,
+  args: string[],
+  env: Record<string, string> = {},
+): Promise<{ seconds: number; rssMiB: number }> {
+  const { stderr } = await run('/usr/bin/time', ['-f', 'TIME %e %M', cmd, ...args], {
+    env: { ...process.env, ...env },
+    maxBuffer: 1 << 28,
+  });
+  const m = /TIME ([\d.]+) (\d+)\s*$/.exec(stderr);
+  if (!m) throw new Error(`no timing in: ${stderr.slice(-500)}`);
+  return { seconds: Number(m[1]), rssMiB: Number(m[2]) / 1024 };
+}
+
+interface Repo {
+  format: 'restic' | 'kopia';
+  dataset: Dataset;
+  localPath: string;
+  snapshotId: string;
+  password: string;
+}
+
+async function makeResticRepo(d: Dataset): Promise<Repo> {
+  const path = join(DIR, 'repos', `restic-${d.name}`);
+  const env = { RESTIC_PASSWORD: PW };
+  if (!existsSync(join(path, 'config'))) {
+    rmSync(path, { recursive: true, force: true });
+    await run(toolPath('restic'), ['-r', path, 'init'], { env: { ...process.env, ...env } });
+    await run(toolPath('restic'), ['-r', path, 'backup', '--host', 'bench', '.'], {
+      cwd: d.dir,
+      env: { ...process.env, ...env },
+      maxBuffer: 1 << 28,
+    });
+  }
+  const { stdout } = await run(
+    toolPath('restic'),
+    ['-r', path, 'snapshots', '--json', '--no-lock'],
+    { env: { ...process.env, ...env } },
+  );
+  const snaps = JSON.parse(stdout) as { id: string }[];
+  return {
+    format: 'restic',
+    dataset: d,
+    localPath: path,
+    snapshotId: snaps.at(-1)!.id,
+    password: PW,
+  };
+}
+
+function kopiaCfg(name: string): string[] {
+  const cfg = join(DIR, 'kopia-config', name);
+  mkdirSync(cfg, { recursive: true });
+  return ['--config-file', join(cfg, 'repo.config'), '--log-dir', join(cfg, 'logs')];
+}
+
+function kopiaCacheDir(name: string): string[] {
+  return ['--cache-directory', join(DIR, 'kopia-config', name, 'cache')];
+}
+
+async function makeKopiaRepo(d: Dataset): Promise<Repo> {
+  const path = join(DIR, 'repos', `kopia-${d.name}`);
+  const env = { ...process.env, KOPIA_PASSWORD: PW, KOPIA_CHECK_FOR_UPDATES: 'false' };
+  const cfg = kopiaCfg(`create-${d.name}`);
+  if (!existsSync(join(path, 'kopia.repository.f'))) {
+    rmSync(path, { recursive: true, force: true });
+    await run(
+      toolPath('kopia'),
+      [
+        'repository',
+        'create',
+        'filesystem',
+        '--path',
+        path,
+        ...cfg,
+        ...kopiaCacheDir(`create-${d.name}`),
+      ],
+      { env },
+    );
+    await run(toolPath('kopia'), ['snapshot', 'create', d.dir, ...cfg], {
+      env,
+      maxBuffer: 1 << 28,
+    });
+  } else {
+    await run(
+      toolPath('kopia'),
+      [
+        'repository',
+        'connect',
+        'filesystem',
+        '--path',
+        path,
+        ...cfg,
+        ...kopiaCacheDir(`create-${d.name}`),
+      ],
+      { env },
+    );
+  }
+  const list = async (): Promise<{ id: string }[]> =>
+    JSON.parse(
+      (
+        await run(toolPath('kopia'), ['snapshot', 'list', '--json', '--all', ...cfg], {
+          env,
+          maxBuffer: 1 << 28,
+        })
+      ).stdout,
+    ) as { id: string }[];
+  let snaps = await list();
+  if (snaps.length === 0) {
+    await run(toolPath('kopia'), ['snapshot', 'create', d.dir, ...cfg], {
+      env,
+      maxBuffer: 1 << 28,
+    });
+    snaps = await list();
+  }
+  return {
+    format: 'kopia',
+    dataset: d,
+    localPath: path,
+    snapshotId: snaps.at(-1)!.id,
+    password: PW,
+  };
+}
+
+async function makeKopiaS3Repo(d: Dataset, minio: MinioServer): Promise<Repo> {
+  const env = { ...process.env, KOPIA_PASSWORD: PW, KOPIA_CHECK_FOR_UPDATES: 'false' };
+  const cfg = kopiaCfg(`s3create-${d.name}`);
+  const s3 = [
+    's3',
+    '--bucket',
+    'bench',
+    '--prefix',
+    `kopia-${d.name}/`,
+    '--endpoint',
+    minio.endpoint.replace(/^https?:\/\//, ''),
+    '--disable-tls',
+    '--access-key',
+    minio.accessKey,
+    '--secret-access-key',
+    minio.secretKey,
+  ];
+  await run(
+    toolPath('kopia'),
+    ['repository', 'create', ...s3, ...cfg, ...kopiaCacheDir(`s3create-${d.name}`)],
+    { env },
+  );
+  await run(toolPath('kopia'), ['snapshot', 'create', d.dir, ...cfg], { env, maxBuffer: 1 << 28 });
+  const snaps = JSON.parse(
+    (
+      await run(toolPath('kopia'), ['snapshot', 'list', '--json', '--all', ...cfg], {
+        env,
+        maxBuffer: 1 << 28,
+      })
+    ).stdout,
+  ) as { id: string }[];
+  return { format: 'kopia', dataset: d, localPath: '', snapshotId: snaps.at(-1)!.id, password: PW };
+}
+
+interface Row {
+  dataset: string;
+  format: string;
+  backend: string;
+  files: number;
+  bytes: number;
+  salvage: { seconds: number; rssMiB: number };
+  tool: { seconds: number; rssMiB: number };
+}
+
+async function restoreBoth(
+  repo: Repo,
+  backend: 'local' | 'minio',
+  minio?: MinioServer,
+): Promise<Row> {
+  const t1 = join(DIR, 'out', 'salvage');
+  const t2 = join(DIR, 'out', 'tool');
+  rmSync(t1, { recursive: true, force: true });
+  rmSync(t2, { recursive: true, force: true });
+  const s3env: Record<string, string> = minio
+    ? {
+        AWS_ACCESS_KEY_ID: minio.accessKey,
+        AWS_SECRET_ACCESS_KEY: minio.secretKey,
+        AWS_REGION: 'us-east-1',
+      }
+    : {};
+  const bucketPath = `bench/${repo.format}-${repo.dataset.name}`;
+  const location = backend === 'local' ? repo.localPath : `s3:${minio!.endpoint}/${bucketPath}`;
+  const pwEnv: Record<string, string> =
+    repo.format === 'kopia'
+      ? { KOPIA_PASSWORD: repo.password }
+      : { RESTIC_PASSWORD: repo.password };
+  const salvage = await timed(
+    'node',
+    [SALVAGE, '-r', location, '--no-cache', '-q', 'restore', repo.snapshotId, '--target', t1],
+    { ...pwEnv, ...s3env },
+  );
+  let tool: { seconds: number; rssMiB: number };
+  if (repo.format === 'restic') {
+    const loc = backend === 'local' ? repo.localPath : `s3:${minio!.endpoint}/${bucketPath}`;
+    tool = await timed(
+      toolPath('restic'),
+      ['-r', loc, '--no-cache', '-q', 'restore', repo.snapshotId, '--target', t2],
+      { RESTIC_PASSWORD: repo.password, ...s3env },
+    );
+  } else {
+    const cfg = kopiaCfg(`${backend}-${repo.dataset.name}`);
+    const env = { ...process.env, KOPIA_PASSWORD: repo.password, KOPIA_CHECK_FOR_UPDATES: 'false' };
+    const connect =
+      backend === 'local'
+        ? ['repository', 'connect', 'filesystem', '--path', repo.localPath]
+        : [
+            'repository',
+            'connect',
+            's3',
+            '--bucket',
+            'bench',
+            '--prefix',
+            `${repo.format}-${repo.dataset.name}/`,
+            '--endpoint',
+            minio!.endpoint.replace(/^https?:\/\//, ''),
+            '--disable-tls',
+            '--access-key',
+            minio!.accessKey,
+            '--secret-access-key',
+            minio!.secretKey,
+          ];
+    await run(
+      toolPath('kopia'),
+      [...connect, ...cfg, ...kopiaCacheDir(`${backend}-${repo.dataset.name}`)],
+      { env },
+    );
+    // kopia's cache would make a second run unfair; clear it before the timed restore
+    await run(toolPath('kopia'), ['cache', 'clear', ...cfg], { env }).catch(() => undefined);
+    tool = await timed(toolPath('kopia'), ['snapshot', 'restore', repo.snapshotId, t2, ...cfg], {
+      KOPIA_PASSWORD: repo.password,
+      KOPIA_CHECK_FOR_UPDATES: 'false',
+    });
+  }
+  rmSync(t1, { recursive: true, force: true });
+  rmSync(t2, { recursive: true, force: true });
+  return {
+    dataset: repo.dataset.name,
+    format: repo.format,
+    backend,
+    files: repo.dataset.files,
+    bytes: repo.dataset.bytes,
+    salvage,
+    tool,
+  };
+}
+
+function table(rows: Row[]): string {
+  const mb = (r: Row, s: { seconds: number }) =>
+    (r.bytes / 1e6 / Math.max(s.seconds, 0.01)).toFixed(1);
+  const fps = (r: Row, s: { seconds: number }) => (r.files / Math.max(s.seconds, 0.01)).toFixed(0);
+  const out = [
+    '| dataset | format | backend | files | MB | Salvage s | Salvage MB/s | Salvage files/s | Salvage peak RSS MiB | tool s | tool MB/s | tool peak RSS MiB | ratio (tool time / Salvage time) |',
+    '|---|---|---|---|---|---|---|---|---|---|---|---|---|',
+  ];
+  for (const r of rows) {
+    out.push(
+      `| ${r.dataset} | ${r.format} | ${r.backend} | ${r.files} | ${(r.bytes / 1e6).toFixed(0)} | ${r.salvage.seconds.toFixed(2)} | ${mb(r, r.salvage)} | ${fps(r, r.salvage)} | ${r.salvage.rssMiB.toFixed(0)} | ${r.tool.seconds.toFixed(2)} | ${mb(r, r.tool)} | ${r.tool.rssMiB.toFixed(0)} | ${(r.tool.seconds / r.salvage.seconds).toFixed(2)}× |`,
+    );
+  }
+  return out.join('\n');
+}
+
+test('restore benchmark', async () => {
+  mkdirSync(DIR, { recursive: true });
+  const n = (x: number) => Math.max(1, Math.round(x * SCALE));
+  const datasets = [
+    makeDataset('small-files', [{ count: n(20_000), min: 1024, max: 16 * 1024 }]),
+    makeDataset('large-file', [{ count: 1, min: n(512) << 20, max: n(512) << 20 }]),
+    makeDataset('mixed', [
+      { count: n(2000), min: 512, max: 64 * 1024 },
+      { count: n(150), min: 1 << 20, max: 4 << 20 },
+    ]),
+  ];
+  const repos: Repo[] = [];
+  for (const d of datasets) {
+    repos.push(await makeResticRepo(d));
+    repos.push(await makeKopiaRepo(d));
+  }
+  const rows: Row[] = [];
+  // fixture-sized: the committed fixtures, local only
+  const fixtures = existsSync(join(repoRoot, 'test', 'fixtures', 'fixtures.json'))
+    ? loadFixtures()
+    : [];
+  for (const fx of fixtures.filter(
+    (f, i, all) => all.findIndex((g) => g.format === f.format) === i,
+  )) {
+    const ds: Dataset = { name: `fixture ${fx.name}`, dir: '', files: 0, bytes: 0 };
+    const r = await restoreBoth(
+      {
+        format: fx.format,
+        dataset: ds,
+        localPath: fixtureRepoPath(fx.name),
+        snapshotId: fx.snapshots.at(-1)!.id,
+        password: fx.password,
+      },
+      'local',
+    );
+    rows.push(r);
+  }
+  for (const repo of repos) {
+    rows.push(await restoreBoth(repo, 'local'));
+    console.log(table(rows.slice(-1)));
+  }
+  const minio = await startMinio();
+  try {
+    await minio.createBucket('bench');
+    for (const repo of repos) {
+      let r = repo;
+      if (repo.format === 'restic') {
+        await minio.uploadDir('bench', `${repo.format}-${repo.dataset.name}/`, repo.localPath);
+      } else {
+        // kopia's filesystem layout (sharded, `.f` suffixes) is not its S3 layout: back up again
+        r = await makeKopiaS3Repo(repo.dataset, minio);
+      }
+      rows.push(await restoreBoth(r, 'minio', minio));
+      console.log(table(rows.slice(-1)));
+    }
+  } finally {
+    await minio.stop();
+  }
+  const md = table(rows);
+  console.log(md);
+  writeFileSync(join(DIR, 'restore-results.md'), md + '\n');
+});
