@@ -34,9 +34,18 @@ export async function hashStream(
 export async function readSnapshotEntries(
   repo: Repository,
   snapshot: Snapshot,
+  options: { concurrency?: number } = {},
 ): Promise<ManifestEntry[]> {
   const out: ManifestEntry[] = [];
   const groups = new Map<string, number>();
+  // file reads run a few at a time (one request each on S3); the walk itself stays in order
+  const limit = options.concurrency ?? 8;
+  const running = new Set<Promise<void>>();
+  const schedule = async (job: () => Promise<void>) => {
+    while (running.size >= limit) await Promise.race(running);
+    const p = job().finally(() => running.delete(p));
+    running.add(p);
+  };
   const visit = async (entry: Entry, pathBytes: Uint8Array) => {
     const e: ManifestEntry = {
       path: Buffer.from(pathBytes).toString('utf8'),
@@ -48,10 +57,12 @@ export async function readSnapshotEntries(
       mtimeNs: entry.mtimeNs.toString(),
     };
     if (entry.type === 'file') {
-      const { sha256, size } = await hashStream(repo.open(entry));
-      e.sha256 = sha256;
-      e.size = size;
-      if (size !== entry.size) e.size = -1; // content and recorded size disagree: a difference
+      await schedule(async () => {
+        const { sha256, size } = await hashStream(repo.open(entry));
+        e.sha256 = sha256;
+        // content and recorded size disagree: report it as a size difference
+        e.size = size === entry.size ? size : -1;
+      });
       if (entry.hardlinkKey !== undefined) {
         if (!groups.has(entry.hardlinkKey)) groups.set(entry.hardlinkKey, groups.size + 1);
         e.hardlinkGroup = groups.get(entry.hardlinkKey);
@@ -67,6 +78,7 @@ export async function readSnapshotEntries(
     }
   };
   await visit(await repo.root(snapshot), new Uint8Array());
+  await Promise.all(running);
   return out;
 }
 
