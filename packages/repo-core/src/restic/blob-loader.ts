@@ -18,7 +18,13 @@ export const MAX_GAP = 1024 * 1024;
 /** Largest span of one request. */
 export const MAX_SPAN = 8 * 1024 * 1024;
 
+/** Decoded tree blobs kept in memory (trees repeat across snapshots and walks). */
+export const TREE_LRU_BYTES = 32 * 1024 * 1024;
+
 export class BlobLoader {
+  readonly #trees = new Map<string, Uint8Array>();
+  #treeBytes = 0;
+
   constructor(
     readonly storage: Storage,
     readonly key: ResticKey,
@@ -33,8 +39,29 @@ export class BlobLoader {
     return locs;
   }
 
-  /** One blob, verified; other copies are tried when one fails. */
+  /** One blob, verified; other copies are tried when one fails. Trees are kept in an LRU. */
   async load(type: BlobType, id: string): Promise<Uint8Array> {
+    if (type !== 'tree') return this.#load(type, id);
+    const hit = this.#trees.get(id);
+    if (hit) {
+      this.#trees.delete(id);
+      this.#trees.set(id, hit);
+      return hit;
+    }
+    const tree = await this.#load(type, id);
+    if (tree.length <= TREE_LRU_BYTES / 4) {
+      this.#trees.set(id, tree);
+      this.#treeBytes += tree.length;
+      for (const [k, v] of this.#trees) {
+        if (this.#treeBytes <= TREE_LRU_BYTES) break;
+        this.#trees.delete(k);
+        this.#treeBytes -= v.length;
+      }
+    }
+    return tree;
+  }
+
+  async #load(type: BlobType, id: string): Promise<Uint8Array> {
     const locs = this.locate(type, id);
     if (this.cache && type === 'tree') {
       const hit = await this.cache.get(type, id);

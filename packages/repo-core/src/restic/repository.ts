@@ -115,14 +115,21 @@ export class ResticRepository implements Repository {
     return this.options.concurrency ?? 8;
   }
 
+  /** Parsed snapshot files by id: they are immutable, so a new listing only loads new ones. */
+  readonly #snapshotCache = new Map<string, Snapshot>();
+
   async snapshots(filter?: SnapshotFilter): Promise<Snapshot[]> {
     const ids = checkSizes(await listIds(this.storage, 'snapshots'), 'snapshots');
-    const snaps = await mapLimit(ids, this.#limit, async ({ id }) =>
-      parseSnapshot(
+    const snaps = await mapLimit(ids, this.#limit, async ({ id }) => {
+      const known = this.#snapshotCache.get(id);
+      if (known) return known;
+      const s = parseSnapshot(
         id,
         parseJsonBytes(await this.#loadUnpacked('snapshots', id), `snapshots/${id}`),
-      ),
-    );
+      );
+      this.#snapshotCache.set(id, s);
+      return s;
+    });
     return filterSnapshots(snaps, filter);
   }
 
