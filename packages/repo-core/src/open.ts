@@ -48,6 +48,7 @@ export async function openRepository(
         keyHint: options.keyHint,
         cacheDir,
         concurrency: options.concurrency,
+        ...(options.onEvent ? { onEvent: options.onEvent } : {}),
       });
     }
 

@@ -28,6 +28,8 @@ interface KeyFileJson {
 export interface OpenedKey {
   readonly keyId: string;
   readonly master: ResticKey;
+  /** key files tried before that failed for a reason other than the password */
+  readonly skipped: { keyId: string; reason: string }[];
 }
 
 function int(v: unknown): number | undefined {
@@ -126,6 +128,7 @@ export async function searchKey(
     ids = [...ids.filter((id) => id.startsWith(hint)), ...ids.filter((id) => !id.startsWith(hint))];
   }
   const errors: unknown[] = [];
+  const skipped: { keyId: string; reason: string }[] = [];
   let tried = 0;
   for (const id of ids.slice(0, MAX_KEYS)) {
     tried++;
@@ -135,9 +138,10 @@ export async function searchKey(
       if (toHex(sha256(bytes)) !== id)
         throw new IntegrityError(`${name}: content does not match its name`, { name });
       const master = await openKeyFile(bytes, pw, name);
-      if (master) return { keyId: id, master };
+      if (master) return { keyId: id, master, skipped };
     } catch (e) {
       errors.push(e);
+      skipped.push({ keyId: id, reason: e instanceof Error ? e.message : String(e) });
     }
   }
   // a key file that could not even be tried is reported rather than blamed on the password

@@ -15,6 +15,7 @@ import type {
   OpenOptions,
   RawObjectKind,
   Repository,
+  RepositoryEvent,
   RepositoryInfo,
   Snapshot,
   SnapshotFilter,
@@ -54,6 +55,8 @@ export interface ResticOpenOptions {
   cacheDir?: string;
   /** parallel index/snapshot loads (default 8) */
   concurrency?: number;
+  /** warnings met while reading (legacy index files, unusable key files) */
+  onEvent?: (e: RepositoryEvent) => void;
 }
 
 export interface IndexLoadStats {
@@ -96,9 +99,15 @@ export class ResticRepository implements Repository {
   static async open(storage: Storage, options: ResticOpenOptions): Promise<ResticRepository> {
     const configBytes = await storage.read(CONFIG);
     if (configBytes.length === 0) throw new IntegrityError('config file has zero size');
-    const { keyId, master } = await searchKey(storage, options.password, {
+    const { keyId, master, skipped } = await searchKey(storage, options.password, {
       keyHint: options.keyHint,
     });
+    for (const k of skipped)
+      options.onEvent?.({
+        type: 'warning',
+        message: `key file ${k.keyId} could not be used: ${k.reason}`,
+        data: { keyId: k.keyId },
+      });
     const plain = decryptOrThrow(master, configBytes, `config (or key ${keyId}) is damaged`);
     const config = parseConfig(plain);
     let blobCache: BlobCache | undefined;
@@ -153,7 +162,14 @@ export class ResticRepository implements Repository {
       const s = addIndexFile(doc, builder, this.config.version, what);
       stats.packs += s.packs;
       stats.blobs += s.blobs;
-      if (s.legacy) stats.legacyFiles++;
+      if (s.legacy) {
+        stats.legacyFiles++;
+        this.options.onEvent?.({
+          type: 'warning',
+          message: `${what} uses the legacy index format (restic < 0.2.0); read anyway`,
+          data: { index: id },
+        });
+      }
     });
     this.indexStats = stats;
     return builder.build();

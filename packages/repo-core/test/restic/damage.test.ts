@@ -3,6 +3,7 @@
  * unsupported config, missing pack, flipped byte in a pack (naming pack and blob), truncated
  * pack, deleted index file. Damage is done to copies of a repository the real restic made.
  */
+import { createHash } from 'node:crypto';
 import { readdir, readFile, rm, truncate, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 
@@ -125,6 +126,30 @@ describe('damaged repositories', () => {
     const err = await readAll(repo, e).catch((x: unknown) => x);
     expect(err).toBeInstanceOf(IntegrityError);
     expect(String(err)).toContain(loc.packId);
+  });
+
+  it('a legacy (array) index file is read, with a warning', async () => {
+    const path = await madeRepoCopy();
+    const good = await open(path);
+    for (const f of await readdir(join(path, 'index'))) {
+      const doc = JSON.parse(new TextDecoder().decode(await good.readRaw('index', f))) as {
+        packs: unknown[];
+      };
+      const stored = encrypt(good.key, new TextEncoder().encode(JSON.stringify(doc.packs)));
+      await rm(join(path, 'index', f));
+      await writeFile(
+        join(path, 'index', createHash('sha256').update(stored).digest('hex')),
+        stored,
+      );
+    }
+    const events: string[] = [];
+    const repo = await openRepository(path, {
+      password: PASSWORD,
+      cacheDir: false,
+      onEvent: (e) => events.push(e.message),
+    });
+    expect((await readAll(repo, await file(repo, 'hello.txt'))).length).toBe(14);
+    expect(events.some((m) => m.includes('legacy index'))).toBe(true);
   });
 
   it('deleted index file → MissingObjectError for blobs only it listed', async () => {
