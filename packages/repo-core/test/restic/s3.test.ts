@@ -79,6 +79,16 @@ describe('restic over S3 (MinIO)', () => {
     }
   });
 
+  it('TLS with the explicit insecure switch and no CA reads', async () => {
+    const repo = await openRepository(`s3:${tls.endpoint}/backups/k8up/ns1`, {
+      password: PASSWORD,
+      cacheDir: false,
+      s3: { ...creds(tls), insecureTls: true },
+    });
+    expect((await repo.snapshots()).length).toBe(1);
+    await repo.close();
+  });
+
   it('TLS without the CA → TlsError', async () => {
     await expect(
       openRepository(`s3:${tls.endpoint}/backups/k8up/ns1`, {
