@@ -52,7 +52,17 @@ export class ContentIndex {
     private readonly flags: Uint8Array,
     readonly packs: readonly BlobId[],
     private readonly formats: readonly IndexFormat[],
+    private readonly packEnds: Float64Array,
   ) {}
+
+  /** the end of the last content a pack holds (per the index), 0 for an unknown pack */
+  packEnd(packBlobId: string): number {
+    this.packIndexOf ??= new Map(this.packs.map((p, i) => [p, i]));
+    const i = this.packIndexOf.get(packBlobId);
+    return i === undefined ? 0 : this.packEnds[i]!;
+  }
+
+  private packIndexOf: Map<string, number> | undefined;
 
   /** bytes held by the typed arrays (what the ≤ 48 bytes/content budget measures) */
   get byteSize(): number {
@@ -136,6 +146,8 @@ export class ContentIndex {
     const packed = new Uint32Array(total);
     const original = new Uint32Array(total);
     const flags = new Uint8Array(total);
+    // per pack (not per content): how far its live contents reach
+    const packEnds = new Float64Array(packs.length + 1);
 
     // k-way merge over cursors; heap ordered by the key at each cursor
     const pos = new Uint32Array(live.length);
@@ -200,6 +212,8 @@ export class ContentIndex {
       packed[row] = B.packedLength(i);
       original[row] = B.originalLength(i);
       flags[row] = (B.deleted(i) ? DELETED : 0) | globalFormat(b, i);
+      const end = offset[row]! + packed[row]!;
+      if (end > packEnds[pack[row]!]!) packEnds[pack[row]!] = end;
       lastTs = B.timestamp(i);
     };
     const beats = (b: number, row: number): boolean => {
@@ -257,6 +271,7 @@ export class ContentIndex {
       fit(flags, n),
       packs,
       formats,
+      packEnds,
     );
   }
 

@@ -19,7 +19,7 @@ import type { EccStrip } from './blob-crypto.js';
 import type { KopiaBlobStore } from './blob-store.js';
 import { decompressPayload } from './compression.js';
 import type { ContentIndex, ContentInfo } from './content-index.js';
-import { parseContentId, toHex, type ContentId } from './ids.js';
+import { parseContentId, toHex, type BlobId, type ContentId } from './ids.js';
 
 /** largest pack range fetched in one request when coalescing neighbours */
 const MAX_COALESCED = 16 * 1024 * 1024;
@@ -27,6 +27,9 @@ const MAX_COALESCED = 16 * 1024 * 1024;
 const MAX_GAP = 64 * 1024;
 const CACHE_BYTES = 32 * 1024 * 1024;
 const CACHE_MAX_ITEM = 1024 * 1024;
+/** metadata (`q`) packs up to this size are fetched whole, once, as kopia does */
+const WHOLE_PACK_MAX = 4 * 1024 * 1024;
+const PACK_CACHE_BYTES = 16 * 1024 * 1024;
 
 export interface ContentReaderOptions {
   readonly blobs: KopiaBlobStore;
@@ -41,6 +44,8 @@ export interface ContentReaderOptions {
 export class ContentReader {
   private readonly cache = new Map<string, Uint8Array>();
   private cacheBytes = 0;
+  private readonly packs = new Map<string, Promise<Uint8Array>>();
+  private packBytes = 0;
 
   constructor(private readonly o: ContentReaderOptions) {}
 
@@ -135,6 +140,11 @@ export class ContentReader {
       );
     }
     try {
+      const end = this.o.index.packEnd(info.packBlobId);
+      if (info.packBlobId.startsWith('q') && end <= WHOLE_PACK_MAX && offset + length <= end) {
+        const whole = await this.wholePack(info.packBlobId, end);
+        return whole.subarray(offset, offset + length);
+      }
       const b = await this.o.blobs.read(info.packBlobId, { offset, length });
       if (b.length !== length) {
         throw new IntegrityError(`pack ${info.packBlobId} is truncated`, {
@@ -159,6 +169,34 @@ export class ContentReader {
       }
       throw e;
     }
+  }
+
+  /** the first `end` bytes of a small metadata pack, read once and kept in a bounded LRU */
+  private wholePack(id: BlobId, end: number): Promise<Uint8Array> {
+    const hit = this.packs.get(id);
+    if (hit) {
+      this.packs.delete(id);
+      this.packs.set(id, hit);
+      return hit;
+    }
+    const p = this.o.blobs.read(id, { offset: 0, length: end }).then((b) => {
+      if (b.length !== end) throw new IntegrityError(`pack ${id} is truncated`, { blobId: id });
+      return b;
+    });
+    this.packs.set(id, p);
+    this.packBytes += end;
+    p.catch(() => {
+      if (this.packs.get(id) === p) {
+        this.packs.delete(id);
+        this.packBytes -= end;
+      }
+    });
+    for (const [k] of this.packs) {
+      if (this.packBytes <= PACK_CACHE_BYTES || k === id) break;
+      this.packs.delete(k);
+      this.packBytes -= this.o.index.packEnd(k);
+    }
+    return p;
   }
 
   /** ECC → decrypt → decompress → verify, for one stored content */
