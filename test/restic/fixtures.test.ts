@@ -21,6 +21,9 @@ import { fixtureRepoPath, loadFixtures, loadManifest } from '../harness/fixtures
 import { startMinio, type MinioServer } from '../harness/minio.js';
 import { compareSnapshotWithManifest } from '../harness/read-compare.js';
 
+/** SHA-256 of 512 KiB of zeros (restic spec §14) */
+const ZERO_CHUNK = '07854d2fef297a06ba81685e660c332de36d5d18d546927d30daad6d7fda1541';
+
 const RESTIC = loadFixtures().filter((f) => f.format === 'restic');
 // Every repository from disk and plain MinIO; over TLS one repository per format version (each
 // S3 fixture pass costs ~2,000 requests, and TLS changes only the transport).
@@ -136,3 +139,32 @@ it.each(RESTIC.map((f) => [f.name, f] as const))(
     await repo.close();
   },
 );
+
+it('sparse.img: zero chunks are produced without reading storage', async () => {
+  const f = RESTIC.find((r) => r.name === 'restic-v2-auto')!;
+  const counting = new CountingStorage(new LocalStorage(fixtureRepoPath(f.name)));
+  const repo = await openRepository(counting, { password: f.password, cacheDir: false });
+  const [snap] = await repo.snapshots();
+  let data: Entry | undefined;
+  for await (const e of repo.list(await repo.root(snap!))) if (e.displayName === 'data') data = e;
+  let sparse: Entry | undefined;
+  for await (const e of repo.list(data!)) if (e.displayName === 'sparse.img') sparse = e;
+  // the first run of zero chunks (holes are stored as 512 KiB zero chunks, spec §15.2)
+  const zeros: ContentChunk[] = [];
+  for await (const c of repo.chunks(sparse!)) {
+    if (c.id === ZERO_CHUNK) zeros.push(c);
+    else if (zeros.length > 0) break;
+  }
+  expect(zeros.length).toBeGreaterThan(1);
+  counting.reset();
+  const offset = zeros[0]!.offset;
+  const length = zeros.reduce((n, c) => n + c.length, 0);
+  const got = new Uint8Array(
+    await new Response(repo.open(sparse!, { offset, length })).arrayBuffer(),
+  );
+  expect(got.length).toBe(length);
+  expect(got.every((b) => b === 0)).toBe(true);
+  expect(counting.reads).toEqual([]);
+  expect(repo.chunkMatches?.(zeros[0]!, got.subarray(0, zeros[0]!.length))).toBe(true);
+  await repo.close();
+});

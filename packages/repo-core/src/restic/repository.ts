@@ -28,7 +28,8 @@ import { mapLimit } from './concurrency.js';
 import { parseConfig, type ResticConfig } from './config.js';
 import type { ResticKey } from './crypto.js';
 import { layoutFile, openFileStream } from './file-stream.js';
-import { isHex64 } from './ids.js';
+import { isHex64, toHex } from './ids.js';
+import { sha256 } from '../crypto/sha256.js';
 import { addIndexFile } from './index-file.js';
 import { searchKey } from './keys.js';
 import { CONFIG, fileName, listIds } from './layout.js';
@@ -247,6 +248,11 @@ export class ResticRepository implements Repository {
     const loader = await this.loader();
     for (const b of layoutFile(loader, ref.content))
       yield { id: b.loc.id, offset: b.start, length: b.length, storedLength: b.loc.length };
+  }
+
+  /** A data blob's id is the SHA-256 of its plaintext (spec §3): check without any I/O. */
+  chunkMatches(chunk: ContentChunk, data: Uint8Array): boolean {
+    return data.length === chunk.length && isHex64(chunk.id) && toHex(sha256(data)) === chunk.id;
   }
 
   rawKinds(): readonly RawObjectKind[] {
