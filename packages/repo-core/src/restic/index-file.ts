@@ -9,6 +9,12 @@ import type { BlobIndexBuilder } from './blob-index.js';
 import { fromHex, isHex64 } from './ids.js';
 
 const U32 = 0xffffffff;
+/**
+ * Largest blob accepted (stored or decompressed). Data blobs are ≤ 8 MiB (chunker maximum);
+ * only the tree of a directory with millions of entries comes near this. It bounds what a
+ * hostile index can make a reader allocate for one blob.
+ */
+export const MAX_BLOB_SIZE = 1024 * 1024 * 1024;
 
 function u32(v: unknown): number | undefined {
   return typeof v === 'number' && Number.isInteger(v) && v >= 0 && v <= U32 ? v : undefined;
@@ -62,6 +68,8 @@ export function addIndexFile(
       if (offset === undefined || length === undefined || raw === undefined)
         throw bad(`blob ${bl.id}: offset or length out of range`);
       if (length <= 16) throw bad(`blob ${bl.id}: invalid blob length ${length}`);
+      if (length > MAX_BLOB_SIZE || raw > MAX_BLOB_SIZE)
+        throw bad(`blob ${bl.id}: length ${Math.max(length, raw)} exceeds ${MAX_BLOB_SIZE}`);
       if (raw !== 0 && version < 2)
         throw bad('index uses feature not supported by repository version 1');
       builder.add(fromHex(bl.id), bl.type, packNum, offset, length, raw);
