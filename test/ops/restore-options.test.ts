@@ -3,11 +3,11 @@
 // counted through a wrapping Storage passed to openRepository.
 import {
   existsSync,
+  lstatSync,
   mkdtempSync,
   readdirSync,
   readFileSync,
   rmSync,
-  statSync,
   writeFileSync,
 } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -138,16 +138,27 @@ for (const fx of picks) {
       // the local edit is newer than the snapshot: if-newer keeps it
       await run({ overwrite: 'if-newer' });
       expect(readFileSync(join(t, victim.path), 'utf8')).toBe('local edit');
-      const dry = await run({ dryRun: true, delete: true });
+      const updatedFiles: string[] = [];
+      const dry = await run({
+        dryRun: true,
+        delete: true,
+        onProgress: (e) => {
+          if (e.type === 'file' && e.action === 'updated' && e.entryType === 'file')
+            updatedFiles.push(e.location);
+        },
+      });
       expect(dry.deleted).toBe(1);
-      expect(dry.filesUpdated).toBe(1);
+      // formats that can hash local chunks (chunkMatches) report only the edited file as updated
+      expect(dry.filesUpdated).toBeGreaterThanOrEqual(1);
+      if (repo.chunkMatches) expect(updatedFiles).toEqual(['/' + victim.path]);
       expect(readFileSync(join(t, victim.path), 'utf8')).toBe('local edit');
       expect(existsSync(join(t, 'extra-file'))).toBe(true);
       const s = await run({ delete: true, verify: true });
       expect(readFileSync(join(t, victim.path)).equals(good)).toBe(true);
       expect(existsSync(join(t, 'extra-file'))).toBe(false);
-      expect(s.filesUpdated).toBe(1);
-      expect(s.verified).toBe(1);
+      expect(s.filesUpdated).toBeGreaterThanOrEqual(1);
+      expect(s.verified).toBeGreaterThanOrEqual(1);
+      if (repo.chunkMatches) expect(s.verified).toBe(1);
       await repo.close();
     });
 
@@ -174,9 +185,10 @@ for (const fx of picks) {
       ).rejects.toThrow();
       counting.onRead = undefined;
       const sizes = new Map(manifestFiles(fx).map((f) => [f.path, f.size]));
-      const complete = filesUnder(t).filter(
-        (p) => !p.includes('.salvage-') && statSync(join(t, p)).size === sizes.get(p),
-      );
+      const complete = filesUnder(t).filter((p) => {
+        const st = lstatSync(join(t, p));
+        return !p.includes('.salvage-') && st.isFile() && st.size === sizes.get(p);
+      });
       expect(complete.length).toBeGreaterThan(0);
 
       const opened: string[] = [];
@@ -192,7 +204,9 @@ for (const fx of picks) {
               );
             };
           }
-          return Reflect.get(target, prop, receiver) as unknown;
+          const v = Reflect.get(target, prop, receiver) as unknown;
+          // methods run on the real object (private fields do not work through a proxy)
+          return typeof v === 'function' ? (v as (...a: unknown[]) => unknown).bind(target) : v;
         },
       });
       await restore(spy, root, { target: t }).catch((e: unknown) => {

@@ -50,6 +50,9 @@ export interface DumpSummary {
 
 type RepoPart = Pick<Repository, 'list' | 'open'>;
 
+const ZIP_MIN_MS = Date.UTC(1980, 0, 2);
+const ZIP_MAX_MS = Date.UTC(2106, 0, 1);
+
 /** one file's content into `out` (not ended) */
 export async function dumpFile(
   repo: Pick<Repository, 'open'>,
@@ -154,7 +157,9 @@ function zipSink(
     async add(item, path, _hardlinkTo) {
       const e = item.entry;
       const name = path.toString('utf8');
-      const mtime = new Date(Number(e.mtimeNs / 1_000_000n));
+      // zip times are DOS times (1980..2107) plus a uint32 Unix time: clamp what does not fit
+      const ms = Number(e.mtimeNs / 1_000_000n);
+      const mtime = new Date(Math.min(Math.max(ms, ZIP_MIN_MS), ZIP_MAX_MS));
       if (e.type === 'dir') {
         zip.addEmptyDirectory(name, { mtime, mode: 0o40000 | (e.mode & 0o7777) });
       } else if (e.type === 'symlink') {

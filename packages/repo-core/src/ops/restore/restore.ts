@@ -171,7 +171,12 @@ export async function restore(
       counter.warn(location, message);
     },
   });
-  const done = (action: FileAction, item: WalkItem, size: number): void => {
+  const done = (
+    action: FileAction,
+    item: WalkItem,
+    size: number,
+    entryType: string = item.entry.type,
+  ): void => {
     if (action === 'restored') summary.filesRestored++;
     else if (action === 'updated') summary.filesUpdated++;
     else if (action === 'unchanged') summary.filesUnchanged++;
@@ -179,7 +184,7 @@ export async function restore(
     if (action !== 'restored' && action !== 'updated' && item.entry.type === 'file') {
       counter.addBytes(item.entry.size);
     }
-    counter.fileDone(action, item.location, item.entry.type, size);
+    counter.fileDone(action, item.location, entryType, size);
   };
 
   // A single file as the root: restore it into the target under its own name.
@@ -456,7 +461,7 @@ export async function restore(
     for (const { item, first } of deferredLinks) {
       try {
         if (!(await shouldOverwrite(item))) {
-          done('skipped', item, 0);
+          done('skipped', item, 0, 'hardlink');
           continue;
         }
         const p = abs(item.path);
@@ -466,7 +471,7 @@ export async function restore(
           await link(first, p);
         }
         summary.hardlinks++;
-        done(existing ? 'updated' : 'restored', item, 0);
+        done(existing ? 'updated' : 'restored', item, 0, 'hardlink');
       } catch (e) {
         fail(item.location, e);
       }
