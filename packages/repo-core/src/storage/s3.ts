@@ -9,21 +9,20 @@
  * strategy (exponential backoff with jitter on 5xx, throttling and connection resets).
  * Errors become AccessDeniedError, NoSuchBucketError, TlsError, MissingObjectError or a
  * StorageError.
+ *
+ * `@aws-sdk/client-s3` and `@smithy/node-http-handler` are loaded with a dynamic `import()` when
+ * the first request is made (see `sdk()`), not when this module is imported.
  */
 
 import { readFileSync } from 'node:fs';
 import { Agent as HttpAgent } from 'node:http';
 import { Agent as HttpsAgent } from 'node:https';
 
-import {
-  GetObjectCommand,
-  HeadBucketCommand,
-  HeadObjectCommand,
-  ListObjectsV2Command,
-  S3Client,
-  type S3ClientConfig,
-} from '@aws-sdk/client-s3';
-import { NodeHttpHandler } from '@smithy/node-http-handler';
+// Types only: the SDK (~0.4–1 s of module loading) is imported on first use, so commands on
+// local repositories never load it.
+import type * as S3Sdk from '@aws-sdk/client-s3';
+import type { S3Client, S3ClientConfig } from '@aws-sdk/client-s3';
+import type { NodeHttpHandler } from '@smithy/node-http-handler';
 
 import {
   AccessDeniedError,
@@ -100,11 +99,32 @@ function tlsCause(e: unknown): string | undefined {
   return undefined;
 }
 
+type Sdk = typeof S3Sdk;
+type NodeHttpHandlerClass = typeof NodeHttpHandler;
+
+let sdkPromise: Promise<{ s3: Sdk; NodeHttpHandler: NodeHttpHandlerClass }> | undefined;
+
+/** Load the AWS SDK once per process, on first use. */
+function sdk(): Promise<{ s3: Sdk; NodeHttpHandler: NodeHttpHandlerClass }> {
+  sdkPromise ??= Promise.all([
+    import('@aws-sdk/client-s3'),
+    import('@smithy/node-http-handler'),
+  ]).then(([s3, handler]) => ({ s3, NodeHttpHandler: handler.NodeHttpHandler }));
+  // a failed load (broken install) is not cached: the next call tries again
+  sdkPromise.catch(() => {
+    sdkPromise = undefined;
+  });
+  return sdkPromise;
+}
+
 export class S3Storage implements Storage {
   readonly location: string;
-  readonly client: S3Client;
   readonly #bucket: string;
   readonly #prefix: string;
+  readonly #config: S3ClientConfig;
+  readonly #agents: { httpAgent: HttpAgent; httpsAgent: HttpsAgent };
+  #client: Promise<S3Client> | undefined;
+  #closed = false;
 
   constructor(target: S3Target, options: S3Options = {}) {
     const env = options.env ?? process.env;
@@ -133,6 +153,7 @@ export class S3Storage implements Storage {
       rejectUnauthorized: options.insecureTls !== true,
     });
     const httpAgent = new HttpAgent({ keepAlive: true, maxSockets });
+    this.#agents = { httpAgent, httpsAgent };
     const config: S3ClientConfig = {
       endpoint,
       region: options.region ?? env.AWS_REGION ?? env.AWS_DEFAULT_REGION ?? 'us-east-1',
@@ -142,12 +163,6 @@ export class S3Storage implements Storage {
       // reads verify MACs and hashes themselves; skip the SDK's per-response CRC work
       responseChecksumValidation: 'WHEN_REQUIRED',
       requestChecksumCalculation: 'WHEN_REQUIRED',
-      requestHandler: new NodeHttpHandler({
-        httpAgent,
-        httpsAgent,
-        connectionTimeout: 15_000,
-        requestTimeout: 120_000,
-      }),
     };
     if (options.accessKeyId && options.secretAccessKey) {
       config.credentials = {
@@ -156,7 +171,29 @@ export class S3Storage implements Storage {
         ...(options.sessionToken ? { sessionToken: options.sessionToken } : {}),
       };
     }
-    this.client = new S3Client(config);
+    this.#config = config;
+  }
+
+  /** The SDK client, created (and the SDK loaded) on first use. */
+  client(): Promise<S3Client> {
+    if (this.#closed)
+      return Promise.reject(new StorageError(`${this.location}: storage is closed`));
+    this.#client ??= sdk().then(({ s3, NodeHttpHandler }) => {
+      const client = new s3.S3Client({
+        ...this.#config,
+        requestHandler: new NodeHttpHandler({
+          ...this.#agents,
+          connectionTimeout: 15_000,
+          requestTimeout: 120_000,
+        }),
+      });
+      if (this.#closed) client.destroy();
+      return client;
+    });
+    this.#client.catch(() => {
+      this.#client = undefined;
+    });
+    return this.#client;
   }
 
   #key(name: string): string {
@@ -169,8 +206,9 @@ export class S3Storage implements Storage {
     do {
       let out;
       try {
-        out = await this.client.send(
-          new ListObjectsV2Command({
+        const [client, { s3 }] = await Promise.all([this.client(), sdk()]);
+        out = await client.send(
+          new s3.ListObjectsV2Command({
             Bucket: this.#bucket,
             Prefix: this.#prefix + prefix,
             ContinuationToken: token,
@@ -200,8 +238,9 @@ export class S3Storage implements Storage {
     }
     let body: Uint8Array;
     try {
-      const out = await this.client.send(
-        new GetObjectCommand({
+      const [client, { s3 }] = await Promise.all([this.client(), sdk()]);
+      const out = await client.send(
+        new s3.GetObjectCommand({
           Bucket: this.#bucket,
           Key,
           Range: range ? `bytes=${range.offset}-${range.offset + range.length - 1}` : undefined,
@@ -227,9 +266,9 @@ export class S3Storage implements Storage {
 
   async stat(name: string): Promise<ObjectInfo | undefined> {
     try {
-      const out = await this.client.send(
-        new HeadObjectCommand({ Bucket: this.#bucket, Key: this.#key(name) }),
-      );
+      const Key = this.#key(name);
+      const [client, { s3 }] = await Promise.all([this.client(), sdk()]);
+      const out = await client.send(new s3.HeadObjectCommand({ Bucket: this.#bucket, Key }));
       return { name, size: out.ContentLength ?? 0 };
     } catch (e) {
       const mapped = this.#mapError(e, name);
@@ -245,7 +284,8 @@ export class S3Storage implements Storage {
   async #checkBucket(): Promise<void> {
     if (this.#bucketOk) return;
     try {
-      await this.client.send(new HeadBucketCommand({ Bucket: this.#bucket }));
+      const [client, { s3 }] = await Promise.all([this.client(), sdk()]);
+      await client.send(new s3.HeadBucketCommand({ Bucket: this.#bucket }));
       this.#bucketOk = true;
     } catch (e) {
       const mapped = this.#mapError(e, '');
@@ -263,7 +303,17 @@ export class S3Storage implements Storage {
   }
 
   async close(): Promise<void> {
-    this.client.destroy();
+    if (this.#closed) return;
+    this.#closed = true;
+    const pending = this.#client;
+    if (pending) {
+      // a client being created is destroyed as soon as it exists (see client())
+      const client = await pending.catch(() => undefined);
+      client?.destroy();
+    } else {
+      this.#agents.httpAgent.destroy();
+      this.#agents.httpsAgent.destroy();
+    }
   }
 
   #mapError(e: unknown, name: string): Error {
