@@ -8,6 +8,7 @@ import { MissingObjectError, RepositoryNotFoundError } from './errors.js';
 import { openKopiaRepository } from './kopia/open.js';
 import type { Repository, RepositoryEvent } from './model.js';
 import { ResticRepository } from './restic/repository.js';
+import { CoalescingStorage } from './storage/coalesce.js';
 import { LocalStorage } from './storage/local.js';
 import { parseLocation } from './storage/location.js';
 import { S3Storage, type S3Options } from './storage/s3.js';
@@ -30,7 +31,8 @@ export interface OpenRepositoryOptions {
 export function storageForLocation(location: string, s3?: S3Options): Storage {
   const loc = parseLocation(location);
   if (loc.kind === 'local') return new LocalStorage(loc.path);
-  return new S3Storage(loc, s3);
+  // S3: merge nearby ranged reads of one object (a restore's many small files) into one GET
+  return new CoalescingStorage(new S3Storage(loc, s3));
 }
 
 export async function openRepository(

@@ -87,7 +87,7 @@ export function registerRestore(program: Command, ctx: Ctx): void {
       ).choices(['id', 'name', 'none']),
     )
     .option('--include-xattr <pattern>', 'xattr names to restore (default user.*)', collect, [])
-    .option('--concurrency <n>', 'files restored at once', '8')
+    .option('--concurrency <n>', 'files restored at once', '32')
     .addHelpText(
       'after',
       '\nExamples:\n  salvage -r s3:https://minio.local/velero/restic/ns1 restore latest:/data/pvc --target /tmp/pvc\n  salvage -r /srv/restic restore 4bba301e --target /tmp/r --include "*.sql" --verify',

@@ -62,7 +62,7 @@ export interface RestoreOptions {
   owner?: OwnerMode;
   /** xattr names to restore; default `user.*` (restic's Linux default) */
   xattr?: (name: string) => boolean;
-  /** files restored at once (default 8) */
+  /** files restored at once (default 32) */
   concurrency?: number;
   /** ranged reads in flight across all files (default 8) */
   rangeConcurrency?: number;
@@ -232,7 +232,8 @@ export async function restore(
       rootFresh = made !== undefined && readdirSync(target).length === 0;
     }
     const dirs = new DirCache(target, rootFresh);
-    const files = new Limit(options.concurrency ?? 8);
+    // 32: many small files in flight lets a remote storage merge their reads (storage/coalesce.ts)
+    const files = new Limit(options.concurrency ?? 32);
     const ranges = new Limit(options.rangeConcurrency ?? 8);
     const pending = new Set<Promise<void>>();
     const linkFirst = new Map<string, Buffer>();
