@@ -2,9 +2,15 @@
  * LocalStorage: a repository in a local directory, opened read-only. Listing walks the tree
  * below a prefix; reads are positional (`fs.read` at an offset), so a range never pulls in the
  * rest of the file. No code here creates, renames or deletes anything.
+ *
+ * Ranged reads (pack and blob reads: many per pack file during a restore) go through a small
+ * LRU cache of open read-only handles, so a pack is opened and fstat'ed once rather than once
+ * per blob. Handles are reference-counted: one is closed only when it has been evicted (or the
+ * storage closed) and no read is using it. Whole-object reads (config, keys, indexes) open and
+ * close the file each time, as they are read once.
  */
 
-import { open, opendir, stat } from 'node:fs/promises';
+import { open, opendir, stat, type FileHandle } from 'node:fs/promises';
 import { join } from 'node:path';
 
 import { AccessDeniedError, MissingObjectError, StorageError, IntegrityError } from '../errors.js';
@@ -12,6 +18,18 @@ import type { ObjectInfo, ReadRange, Storage } from './storage.js';
 import { checkObjectName } from './names.js';
 
 const MAX_DEPTH = 16;
+
+/** open handles kept for ranged reads */
+const MAX_OPEN_HANDLES = 64;
+
+interface CachedHandle {
+  /** resolves to the handle and the file's size when opened */
+  opened: Promise<{ fh: FileHandle; size: number }>;
+  /** reads in flight using it */
+  refs: number;
+  /** no longer in the cache: close when refs drops to 0 */
+  evicted: boolean;
+}
 
 export class LocalStorage implements Storage {
   readonly location: string;
@@ -69,7 +87,64 @@ export class LocalStorage implements Storage {
     }
   }
 
+  readonly #handles = new Map<string, CachedHandle>();
+  #closed = false;
+
+  /** Take a reference on a cached handle for `name`, opening it if needed (LRU order). */
+  #acquire(name: string): CachedHandle {
+    let h = this.#handles.get(name);
+    if (h) {
+      // most recently used last
+      this.#handles.delete(name);
+      this.#handles.set(name, h);
+    } else {
+      const opened = (async () => {
+        const fh = await open(this.#path(name), 'r');
+        try {
+          return { fh, size: (await fh.stat()).size };
+        } catch (e) {
+          await fh.close().catch(() => undefined);
+          throw e;
+        }
+      })();
+      const entry: CachedHandle = { opened, refs: 0, evicted: false };
+      h = entry;
+      this.#handles.set(name, entry);
+      // a failed open is not cached
+      opened.catch(() => {
+        if (this.#handles.get(name) === entry) this.#handles.delete(name);
+        entry.evicted = true;
+      });
+      while (this.#handles.size > MAX_OPEN_HANDLES) {
+        const [oldName, old] = this.#handles.entries().next().value as [string, CachedHandle];
+        this.#handles.delete(oldName);
+        this.#evict(old);
+      }
+    }
+    h.refs++;
+    return h;
+  }
+
+  #release(h: CachedHandle): void {
+    h.refs--;
+    if (h.evicted && h.refs === 0) this.#closeHandle(h);
+  }
+
+  #evict(h: CachedHandle): void {
+    h.evicted = true;
+    if (h.refs === 0) this.#closeHandle(h);
+  }
+
+  #closeHandle(h: CachedHandle): void {
+    // errors closing a read-only handle carry nothing the caller can act on
+    h.opened.then(
+      ({ fh }) => fh.close().catch(() => undefined),
+      () => undefined,
+    );
+  }
+
   async read(name: string, range?: ReadRange): Promise<Uint8Array> {
+    if (range && !this.#closed) return this.#readCached(name, range);
     let fh;
     try {
       fh = await open(this.#path(name), 'r');
@@ -86,24 +161,58 @@ export class LocalStorage implements Storage {
           { location: this.location, name, size, offset, length },
         );
       }
-      const out = new Uint8Array(length);
-      let done = 0;
-      while (done < length) {
-        const { bytesRead } = await fh.read(out, done, length - done, offset + done);
-        if (bytesRead === 0) {
-          throw new IntegrityError(`${this.location}: ${name} ended early while reading`, {
-            location: this.location,
-            name,
-          });
-        }
-        done += bytesRead;
-      }
-      return out;
+      return await this.#readAt(fh, name, offset, length);
     } catch (e) {
       throw e instanceof IntegrityError ? e : this.#mapError(e, name);
     } finally {
       await fh.close();
     }
+  }
+
+  async #readCached(name: string, range: ReadRange): Promise<Uint8Array> {
+    const h = this.#acquire(name);
+    try {
+      let opened;
+      try {
+        opened = await h.opened;
+      } catch (e) {
+        throw this.#mapError(e, name);
+      }
+      const { fh } = opened;
+      const { offset, length } = range;
+      try {
+        let size = opened.size;
+        // files in a repository do not change, but look again before calling one truncated
+        if (offset < 0 || length < 0 || offset + length > size) size = (await fh.stat()).size;
+        if (offset < 0 || length < 0 || offset + length > size) {
+          throw new IntegrityError(
+            `${this.location}: ${name} is ${size} bytes, shorter than the range ${offset}+${length} asked for (truncated?)`,
+            { location: this.location, name, size, offset, length },
+          );
+        }
+        return await this.#readAt(fh, name, offset, length);
+      } catch (e) {
+        throw e instanceof IntegrityError ? e : this.#mapError(e, name);
+      }
+    } finally {
+      this.#release(h);
+    }
+  }
+
+  async #readAt(fh: FileHandle, name: string, offset: number, length: number): Promise<Uint8Array> {
+    const out = new Uint8Array(length);
+    let done = 0;
+    while (done < length) {
+      const { bytesRead } = await fh.read(out, done, length - done, offset + done);
+      if (bytesRead === 0) {
+        throw new IntegrityError(`${this.location}: ${name} ended early while reading`, {
+          location: this.location,
+          name,
+        });
+      }
+      done += bytesRead;
+    }
+    return out;
   }
 
   async stat(name: string): Promise<ObjectInfo | undefined> {
@@ -117,7 +226,12 @@ export class LocalStorage implements Storage {
     }
   }
 
-  async close(): Promise<void> {}
+  async close(): Promise<void> {
+    this.#closed = true;
+    const handles = [...this.#handles.values()];
+    this.#handles.clear();
+    for (const h of handles) this.#evict(h);
+  }
 
   #mapError(e: unknown, name: string): Error {
     const code = errnoCode(e);
