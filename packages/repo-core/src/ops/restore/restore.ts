@@ -270,7 +270,7 @@ export async function restore(
           entry.size,
         );
         const tmp = tempNameFor(finalPath);
-        writeSmallFile(tmp, data, entry, meta(item.location));
+        await writeSmallFile(tmp, data, entry, meta(item.location));
         await applyTimes(tmp, entry);
         renameSync(tmp, finalPath);
         counter.addBytes(data.length);
