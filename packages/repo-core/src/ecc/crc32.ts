@@ -6,48 +6,13 @@
 
 import { nodeZlib } from '../compress/node-zlib.js';
 import { choosePath } from '../crypto/select.js';
-
-const TABLES = (() => {
-  const t = new Uint32Array(8 * 256);
-  for (let n = 0; n < 256; n++) {
-    let c = n;
-    for (let k = 0; k < 8; k++) c = c & 1 ? 0xedb88320 ^ (c >>> 1) : c >>> 1;
-    t[n] = c >>> 0;
-  }
-  for (let n = 0; n < 256; n++) {
-    let c = t[n]!;
-    for (let k = 1; k < 8; k++) {
-      c = t[c & 0xff]! ^ (c >>> 8);
-      t[k * 256 + n] = c >>> 0;
-    }
-  }
-  return t;
-})();
+import { makeCrc32, type Crc32 } from '../util/crc32-sliced.js';
 
 /**
  * CRC-32 of `data[start:end)` in plain JS. Also what ECC uses for its ≤ 1 KiB shards directly:
  * there the call into node:zlib costs more than the table loop (measured, bench/RESULTS.md).
  */
-export function crc32Portable(data: Uint8Array, start = 0, end = data.length): number {
-  const t = TABLES;
-  let c = 0xffffffff;
-  let i = start;
-  for (; i + 8 <= end; i += 8) {
-    const a =
-      (c ^ (data[i]! | (data[i + 1]! << 8) | (data[i + 2]! << 16) | (data[i + 3]! << 24))) >>> 0;
-    c =
-      t[1792 + (a & 0xff)]! ^
-      t[1536 + ((a >>> 8) & 0xff)]! ^
-      t[1280 + ((a >>> 16) & 0xff)]! ^
-      t[1024 + (a >>> 24)]! ^
-      t[768 + data[i + 4]!]! ^
-      t[512 + data[i + 5]!]! ^
-      t[256 + data[i + 6]!]! ^
-      t[data[i + 7]!]!;
-  }
-  for (; i < end; i++) c = t[(c ^ data[i]!) & 0xff]! ^ (c >>> 8);
-  return (c ^ 0xffffffff) >>> 0;
-}
+export const crc32Portable: Crc32 = makeCrc32(0xedb88320);
 
 const nodeCrc32 = (nodeZlib as { crc32?: (data: Uint8Array) => number } | undefined)?.crc32;
 
