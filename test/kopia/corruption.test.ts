@@ -25,7 +25,7 @@ import {
   blobFile,
   entryAt,
   flipByte,
-  openFixtureDir,
+  openFixtureDir as openFixtureDirUntracked,
   readAll,
   removeBlob,
   removeTemp,
@@ -38,7 +38,15 @@ async function tempCopy(name: string): Promise<string> {
   temps.push(dir);
   return dir;
 }
+/** every repository a test opens is closed after it, also when the test expected a read error */
+const opened: Array<{ close(): Promise<void> }> = [];
+async function openFixtureDir(...args: Parameters<typeof openFixtureDirUntracked>) {
+  const repo = await openFixtureDirUntracked(...args);
+  opened.push(repo);
+  return repo;
+}
 afterEach(async () => {
+  for (const r of opened.splice(0)) await r.close();
   for (const d of temps.splice(0)) await removeTemp(d);
 });
 

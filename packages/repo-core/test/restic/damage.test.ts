@@ -7,7 +7,7 @@ import { createHash } from 'node:crypto';
 import { readdir, readFile, rm, truncate, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 
-import { afterAll, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, describe, expect, it } from 'vitest';
 
 import { ctr } from '@noble/ciphers/aes.js';
 
@@ -27,8 +27,16 @@ import { cleanupMade, madeRepoCopy, PASSWORD } from './make-repo.js';
 
 afterAll(cleanupMade);
 
-const open = (path: string, password = PASSWORD) =>
-  openRepository(path, { password, cacheDir: false }) as Promise<ResticRepository>;
+/** every repository a test opens is closed after it, also when the test expected a read error */
+const opened: Repository[] = [];
+afterEach(async () => {
+  for (const r of opened.splice(0)) await r.close();
+});
+async function open(path: string, password = PASSWORD): Promise<ResticRepository> {
+  const repo = (await openRepository(path, { password, cacheDir: false })) as ResticRepository;
+  opened.push(repo);
+  return repo;
+}
 
 async function file(repo: Repository, name: string): Promise<Entry> {
   const [snap] = await repo.snapshots();
