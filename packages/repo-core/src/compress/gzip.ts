@@ -14,6 +14,7 @@ import { IntegrityError } from '../errors.js';
 import { choosePath } from '../crypto/select.js';
 import { checkMaxOutput, corrupt, tooLarge } from './limits.js';
 import { nodeZlib } from './node-zlib.js';
+import { concatBytes } from '../util/concat.js';
 
 type Kind = 'gunzip' | 'inflate-raw';
 
@@ -54,14 +55,7 @@ function portableDecode(kind: Kind, input: Uint8Array, maxOutput: number): Uint8
     throw corrupt(kind, (e as Error).message, e);
   }
   if (!ended) throw corrupt(kind, 'unexpected end of data');
-  if (parts.length === 1) return parts[0]!;
-  const out = new Uint8Array(total);
-  let o = 0;
-  for (const p of parts) {
-    out.set(p, o);
-    o += p.length;
-  }
-  return out;
+  return concatBytes(parts, total);
 }
 
 function decode(kind: Kind, input: Uint8Array, maxOutput: number): Uint8Array {

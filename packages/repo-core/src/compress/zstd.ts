@@ -10,6 +10,7 @@
  */
 
 import { Decompress as FzstdStream } from 'fzstd';
+import { concatBytes } from '../util/concat.js';
 
 const ZSTD_MAGIC = 0xfd2fb528;
 const SKIPPABLE_MASK = 0xfffffff0;
@@ -204,12 +205,5 @@ function decodeJs(input: Uint8Array, cap: number): Uint8Array {
     if (e instanceof ZstdError) throw e;
     throw new ZstdError(`zstd: corrupt data (${String(e)})`);
   }
-  if (parts.length === 1) return parts[0]!;
-  const out = new Uint8Array(total);
-  let o = 0;
-  for (const p of parts) {
-    out.set(p, o);
-    o += p.length;
-  }
-  return out;
+  return concatBytes(parts, total);
 }

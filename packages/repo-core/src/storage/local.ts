@@ -155,17 +155,22 @@ export class LocalStorage implements Storage {
       const size = (await fh.stat()).size;
       const offset = range?.offset ?? 0;
       const length = range ? range.length : size;
-      if (offset < 0 || length < 0 || offset + length > size) {
-        throw new IntegrityError(
-          `${this.location}: ${name} is ${size} bytes, shorter than the range ${offset}+${length} asked for (truncated?)`,
-          { location: this.location, name, size, offset, length },
-        );
-      }
+      this.#checkRange(name, size, offset, length);
       return await this.#readAt(fh, name, offset, length);
     } catch (e) {
       throw e instanceof IntegrityError ? e : this.#mapError(e, name);
     } finally {
       await fh.close();
+    }
+  }
+
+  /** a range past the end of a (immutable) repository file means the file is truncated */
+  #checkRange(name: string, size: number, offset: number, length: number): void {
+    if (offset < 0 || length < 0 || offset + length > size) {
+      throw new IntegrityError(
+        `${this.location}: ${name} is ${size} bytes, shorter than the range ${offset}+${length} asked for (truncated?)`,
+        { location: this.location, name, size, offset, length },
+      );
     }
   }
 
@@ -184,12 +189,7 @@ export class LocalStorage implements Storage {
         let size = opened.size;
         // files in a repository do not change, but look again before calling one truncated
         if (offset < 0 || length < 0 || offset + length > size) size = (await fh.stat()).size;
-        if (offset < 0 || length < 0 || offset + length > size) {
-          throw new IntegrityError(
-            `${this.location}: ${name} is ${size} bytes, shorter than the range ${offset}+${length} asked for (truncated?)`,
-            { location: this.location, name, size, offset, length },
-          );
-        }
+        this.#checkRange(name, size, offset, length);
         return await this.#readAt(fh, name, offset, length);
       } catch (e) {
         throw e instanceof IntegrityError ? e : this.#mapError(e, name);
