@@ -87,11 +87,14 @@ export function collect(value: string, previous: string[]): string[] {
   return [...previous, value];
 }
 
-export function snapshotFilter(o: {
-  host?: string[];
-  tag?: string[];
-  path?: string[];
-}): SnapshotFilter | undefined {
+/** what addSnapshotFilterOptions adds to a command's options */
+export interface SnapshotFilterOptions {
+  host: string[];
+  tag: string[];
+  path: string[];
+}
+
+export function snapshotFilter(o: Partial<SnapshotFilterOptions>): SnapshotFilter | undefined {
   const f: SnapshotFilter = {};
   if (o.host?.length) f.hosts = o.host;
   if (o.tag?.length) f.tags = o.tag;

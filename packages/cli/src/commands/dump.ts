@@ -18,6 +18,7 @@ import type { Writable } from 'node:stream';
 import type { Ctx } from '../context.js';
 import {
   addSnapshotFilterOptions,
+  type SnapshotFilterOptions,
   openFromOptions,
   pickSnapshot,
   snapshotFilter,
@@ -44,13 +45,11 @@ export function registerDump(program: Command, ctx: Ctx): void {
     );
   addSnapshotFilterOptions(cmd).action(
     async (arg: string, more: string[], _opts: unknown, c: Command) => {
-      const o = ctx.globals(c) as ReturnType<Ctx['globals']> & {
-        archive?: ArchiveFormat;
-        output?: string;
-        host: string[];
-        tag: string[];
-        path: string[];
-      };
+      const o = ctx.globals(c) as ReturnType<Ctx['globals']> &
+        SnapshotFilterOptions & {
+          archive?: ArchiveFormat;
+          output?: string;
+        };
       const repo = await openFromOptions(o, ctx.io);
       try {
         const { snapshot: spec, path } = splitSnapshotPath(arg);

@@ -4,7 +4,13 @@ import type { Command } from 'commander';
 import { find, resolvePath, UsageError, type Snapshot } from '@salvage/repo-core';
 import type { Ctx } from '../context.js';
 import { entryJson, formatTime, longLine, table } from '../format.js';
-import { collect, openFromOptions, pickSnapshot, snapshotFilter } from '../global.js';
+import {
+  collect,
+  openFromOptions,
+  pickSnapshot,
+  snapshotFilter,
+  type SnapshotFilterOptions,
+} from '../global.js';
 
 function parseTimeNs(s: string | undefined, what: string): bigint | undefined {
   if (s === undefined) return undefined;
@@ -31,16 +37,14 @@ export function registerFind(program: Command, ctx: Ctx): void {
       '\nExamples:\n  salvage -r /srv/restic find -i "*.SQL"\n  salvage -r /srv/restic find --history /etc/hosts',
     )
     .action(async (patterns: string[], _opts: unknown, c: Command) => {
-      const o = ctx.globals(c) as ReturnType<Ctx['globals']> & {
-        ignoreCase?: boolean;
-        newest?: string;
-        oldest?: string;
-        snapshot: string[];
-        history?: string;
-        host: string[];
-        tag: string[];
-        path: string[];
-      };
+      const o = ctx.globals(c) as ReturnType<Ctx['globals']> &
+        SnapshotFilterOptions & {
+          ignoreCase?: boolean;
+          newest?: string;
+          oldest?: string;
+          snapshot: string[];
+          history?: string;
+        };
       if (patterns.length === 0 && !o.history)
         throw new UsageError('give at least one pattern or --history PATH');
       const repo = await openFromOptions(o, ctx.io);

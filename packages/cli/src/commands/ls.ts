@@ -6,6 +6,7 @@ import type { Ctx } from '../context.js';
 import { entryJson, longLine, snapshotJson, table } from '../format.js';
 import {
   addSnapshotFilterOptions,
+  type SnapshotFilterOptions,
   openFromOptions,
   pickSnapshot,
   snapshotFilter,
@@ -26,15 +27,13 @@ export function registerLs(program: Command, ctx: Ctx): void {
     .option('--reverse', 'reverse the sort order')
     .addHelpText('after', '\nExample:\n  salvage -r /srv/restic ls -l latest:/home/user');
   addSnapshotFilterOptions(cmd).action(async (arg: string, _opts: unknown, c: Command) => {
-    const o = ctx.globals(c) as ReturnType<Ctx['globals']> & {
-      recursive?: boolean;
-      long?: boolean;
-      sort: string;
-      reverse?: boolean;
-      host: string[];
-      tag: string[];
-      path: string[];
-    };
+    const o = ctx.globals(c) as ReturnType<Ctx['globals']> &
+      SnapshotFilterOptions & {
+        recursive?: boolean;
+        long?: boolean;
+        sort: string;
+        reverse?: boolean;
+      };
     const repo = await openFromOptions(o, ctx.io);
     try {
       const { snapshot: spec, path } = splitSnapshotPath(arg);

@@ -15,6 +15,7 @@ import type { Ctx } from '../context.js';
 import { formatSize } from '../format.js';
 import {
   addSnapshotFilterOptions,
+  type SnapshotFilterOptions,
   collect,
   openFromOptions,
   pickSnapshot,
@@ -22,7 +23,7 @@ import {
 } from '../global.js';
 import { progressRenderer } from '../progress.js';
 
-interface RestoreFlags {
+interface RestoreFlags extends SnapshotFilterOptions {
   target?: string;
   include: string[];
   exclude: string[];
@@ -40,9 +41,6 @@ interface RestoreFlags {
   owner?: 'id' | 'name' | 'none';
   xattr: string[];
   concurrency: string;
-  host: string[];
-  tag: string[];
-  path: string[];
 }
 
 export function registerRestore(program: Command, ctx: Ctx): void {

@@ -3,7 +3,12 @@
 import type { Command } from 'commander';
 import type { Ctx } from '../context.js';
 import { formatSize, formatTime, snapshotJson, table } from '../format.js';
-import { addSnapshotFilterOptions, openFromOptions, snapshotFilter } from '../global.js';
+import {
+  addSnapshotFilterOptions,
+  openFromOptions,
+  snapshotFilter,
+  type SnapshotFilterOptions,
+} from '../global.js';
 
 export function registerSnapshots(program: Command, ctx: Ctx): void {
   const cmd = program
@@ -14,11 +19,7 @@ export function registerSnapshots(program: Command, ctx: Ctx): void {
       '\nExample:\n  salvage -r s3:https://minio.local/backups/k8up snapshots --host db-0',
     );
   addSnapshotFilterOptions(cmd).action(async (_opts: unknown, c: Command) => {
-    const o = ctx.globals(c) as ReturnType<Ctx['globals']> & {
-      host: string[];
-      tag: string[];
-      path: string[];
-    };
+    const o = ctx.globals(c) as ReturnType<Ctx['globals']> & SnapshotFilterOptions;
     const repo = await openFromOptions(o, ctx.io);
     try {
       const list = await repo.snapshots(snapshotFilter(o));

@@ -6,6 +6,7 @@ import type { Ctx } from '../context.js';
 import { formatSize } from '../format.js';
 import {
   addSnapshotFilterOptions,
+  type SnapshotFilterOptions,
   openFromOptions,
   pickSnapshot,
   snapshotFilter,
@@ -23,12 +24,10 @@ export function registerStats(program: Command, ctx: Ctx): void {
     )
     .addHelpText('after', '\nExample:\n  salvage -r /srv/restic stats --mode raw-data latest');
   addSnapshotFilterOptions(cmd).action(async (ids: string[], _opts: unknown, c: Command) => {
-    const o = ctx.globals(c) as ReturnType<Ctx['globals']> & {
-      mode: StatsMode;
-      host: string[];
-      tag: string[];
-      path: string[];
-    };
+    const o = ctx.globals(c) as ReturnType<Ctx['globals']> &
+      SnapshotFilterOptions & {
+        mode: StatsMode;
+      };
     const repo = await openFromOptions(o, ctx.io);
     try {
       const f = snapshotFilter(o);
