@@ -132,6 +132,11 @@ export interface OpenOptions {
   signal?: AbortSignal;
 }
 
+/** One file of a `readFiles` call: its whole content, or why it could not be read. */
+export type FileData =
+  | { readonly index: number; readonly data: Uint8Array; readonly error?: undefined }
+  | { readonly index: number; readonly error: Error; readonly data?: undefined };
+
 /** Raw objects `salvage cat` can show; names are the format's own words. */
 export interface RawObjectKind {
   readonly name: string;
@@ -172,6 +177,14 @@ export interface Repository {
   list(dir: Entry): AsyncIterable<Entry>;
   /** a file's bytes, verified, streamed; bounded memory whatever the size */
   open(file: Entry, range?: ByteRange, options?: OpenOptions): ReadableStream<Uint8Array>;
+  /**
+   * Optional: the whole content of several files, verified, read in the order their chunks lie
+   * in storage (neighbours in one request, shared chunks once). Yields each file once, by its
+   * index in `files`, as soon as all its bytes are in: in no particular order. A file whose data
+   * cannot be read is yielded with an `error`; the others still come. Every file of the call is
+   * held in memory until yielded, so pass batches of bounded total size.
+   */
+  readFiles?(files: readonly Entry[], options?: OpenOptions): AsyncIterable<FileData>;
   /** the stored chunks of a file, in order */
   chunks(file: Entry): AsyncIterable<ContentChunk>;
   /**

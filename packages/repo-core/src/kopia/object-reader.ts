@@ -108,7 +108,8 @@ export class ObjectReader {
     return this.finishPart(part, data);
   }
 
-  private async finishPart(part: ObjectPart, raw: Uint8Array): Promise<Uint8Array> {
+  /** a fetched content made into its part: object-level decompression, length check */
+  async finishPart(part: ObjectPart, raw: Uint8Array): Promise<Uint8Array> {
     let data = raw;
     if (part.compressed) {
       data = await decompressPayload(data, `object Z${part.content}`, {

@@ -12,6 +12,7 @@ import type {
   ByteRange,
   ContentChunk,
   Entry,
+  FileData,
   OpenOptions,
   RawObjectKind,
   Repository,
@@ -20,6 +21,8 @@ import type {
   Snapshot,
   SnapshotFilter,
 } from '../model.js';
+import { readFilesInStorageOrder } from '../batch-read.js';
+import { contentRunSource, objectLayout } from './batch-source.js';
 import { decryptBlob, type EccStrip } from './blob-crypto.js';
 import type { KopiaBlobStore } from './blob-store.js';
 import { compressionName } from './compression.js';
@@ -178,6 +181,21 @@ export class KopiaRepository implements Repository {
       return new ReadableStream({ start: (c) => c.close() });
     }
     return this.objects.stream(ref.objectId, range, options?.concurrency ?? 4, options?.signal);
+  }
+
+  async *readFiles(files: readonly Entry[], options?: OpenOptions): AsyncIterable<FileData> {
+    const layouts = await Promise.all(
+      files.map((f) => {
+        const ref = this.refOf(f);
+        if (f.type !== 'file') throw new UsageError(`${f.displayName} is not a file`);
+        return objectLayout(this.objects, ref.objectId, f.size);
+      }),
+    );
+    yield* readFilesInStorageOrder(layouts, contentRunSource(this.contents, this.objects), {
+      concurrency: options?.concurrency,
+      signal: options?.signal,
+      describe: (i) => `file ${files[i]!.displayName}`,
+    });
   }
 
   async *chunks(file: Entry): AsyncIterable<ContentChunk> {

@@ -12,6 +12,7 @@ import type {
   ByteRange,
   ContentChunk,
   Entry,
+  FileData,
   OpenOptions,
   RawObjectKind,
   Repository,
@@ -23,6 +24,8 @@ import type {
 import { filterSnapshots } from '../snapshot-select.js';
 import type { Storage } from '../storage/storage.js';
 import { BlobIndexBuilder, plainLength, type BlobIndex } from './blob-index.js';
+import { readFilesInStorageOrder } from '../batch-read.js';
+import { blobRunSource, fileLayout } from './batch-source.js';
 import { BlobLoader } from './blob-loader.js';
 import { mapLimit } from './concurrency.js';
 import { parseConfig, type ResticConfig } from './config.js';
@@ -239,6 +242,21 @@ export class ResticRepository implements Repository {
       },
       { highWaterMark: 0 },
     );
+  }
+
+  async *readFiles(files: readonly Entry[], options?: OpenOptions): AsyncIterable<FileData> {
+    const loader = await this.loader();
+    const layouts = files.map((f) => {
+      const ref = f.ref as ResticRef;
+      if (f.type !== 'file' || ref?.kind !== 'file')
+        throw new UsageError(`${f.displayName} is not a regular file`);
+      return fileLayout(loader, ref.content, f.size);
+    });
+    yield* readFilesInStorageOrder(layouts, blobRunSource(loader), {
+      concurrency: options?.concurrency,
+      signal: options?.signal,
+      describe: (i) => `file ${files[i]!.displayName}`,
+    });
   }
 
   async *chunks(file: Entry): AsyncIterable<ContentChunk> {

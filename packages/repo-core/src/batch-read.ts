@@ -1,0 +1,172 @@
+/**
+ * Whole files read together in storage order, for both formats (the model's `readFiles`). Reading
+ * many small files one by one costs one storage request each; their chunks usually sit side by
+ * side in a few packs, so the distinct chunks of all files are sorted by where they lie, merged
+ * into runs (one request each, the format decides how far apart neighbours may be), fetched a few
+ * runs at a time, and every file is yielded as soon as its last chunk is in. restic reads packs
+ * the same way when restoring (`internal/restorer/filerestorer.go`, one pass per pack).
+ *
+ * Memory: every file of the call is held until it is yielded, plus the runs in flight; callers
+ * pass batches of bounded total size.
+ */
+
+import { IntegrityError } from './errors.js';
+import type { FileData } from './model.js';
+
+/** one chunk of one file: its id (equal ids are fetched once) and where it goes in the file */
+export interface PlacedChunk {
+  readonly key: string;
+  readonly start: number;
+  readonly length: number;
+}
+
+export interface FileLayout {
+  readonly size: number;
+  readonly chunks: readonly PlacedChunk[];
+  /** the file cannot be laid out (a chunk missing from the index): yielded as this error */
+  readonly error?: Error;
+}
+
+/** what a format supplies: how to order and group its chunks, and how to fetch a group */
+export interface RunSource {
+  /** distinct chunk keys → runs, each read with one request, in storage order */
+  plan(keys: readonly string[]): string[][];
+  /** the verified plaintexts of one run, in run order */
+  fetch(run: readonly string[]): Promise<Uint8Array[]>;
+  /** one chunk on its own, trying every stored copy (after its run failed) */
+  fetchOne(key: string): Promise<Uint8Array>;
+}
+
+interface Use {
+  file: number;
+  start: number;
+  length: number;
+}
+
+export interface BatchReadOptions {
+  /** runs fetched at once (default 4) */
+  concurrency?: number;
+  signal?: AbortSignal;
+  /** what to call a file in errors */
+  describe?: (file: number) => string;
+}
+
+export async function* readFilesInStorageOrder(
+  layouts: readonly FileLayout[],
+  source: RunSource,
+  options: BatchReadOptions = {},
+): AsyncIterable<FileData> {
+  const uses = new Map<string, Use[]>();
+  const missing = layouts.map((l) => l.chunks.length);
+  const buffers: (Uint8Array | undefined)[] = layouts.map(() => undefined);
+  const failed: (Error | undefined)[] = layouts.map(() => undefined);
+  const ready: number[] = [];
+  const describe = options.describe ?? ((i: number) => `file #${i}`);
+
+  const finish = (i: number): void => {
+    const l = layouts[i]!;
+    const got = l.chunks.reduce((n, c) => Math.max(n, c.start + c.length), 0);
+    if (!failed[i] && got !== l.size) {
+      failed[i] = new IntegrityError(
+        `${describe(i)}: its chunks hold ${got} bytes, its size is ${l.size}`,
+      );
+    }
+    buffers[i] ??= new Uint8Array(0);
+    ready.push(i);
+  };
+
+  layouts.forEach((l, i) => {
+    if (l.error) failed[i] = l.error;
+    if (l.chunks.length === 0 || l.error) return finish(i);
+    for (const c of l.chunks) {
+      let u = uses.get(c.key);
+      if (!u) uses.set(c.key, (u = []));
+      u.push({ file: i, start: c.start, length: c.length });
+    }
+  });
+
+  const place = (key: string, data: Uint8Array | Error): void => {
+    for (const u of uses.get(key)!) {
+      const i = u.file;
+      if (data instanceof Error) failed[i] ??= data;
+      else if (!failed[i]) {
+        if (data.length !== u.length) {
+          failed[i] = new IntegrityError(
+            `${describe(i)}: chunk ${key} is ${data.length} bytes where the file needs ${u.length}`,
+          );
+        } else if (u.start === 0 && u.length === layouts[i]!.size) {
+          buffers[i] = data; // the whole file is this one chunk: no copy
+        } else {
+          (buffers[i] ??= new Uint8Array(layouts[i]!.size)).set(data, u.start);
+        }
+      }
+      if (--missing[i]! === 0) finish(i);
+    }
+  };
+
+  const runs = source.plan([...uses.keys()]);
+  const width = Math.max(1, options.concurrency ?? 4);
+  let next = 0;
+  let inflight = 0;
+  let wake: (() => void) | undefined;
+  let fatal: unknown;
+
+  const fetchRun = async (run: readonly string[]): Promise<void> => {
+    let datas: Uint8Array[] | undefined;
+    try {
+      datas = await source.fetch(run);
+    } catch {
+      // one bad chunk must not fail its neighbours: fetch each on its own, trying every copy
+    }
+    for (let k = 0; k < run.length; k++) {
+      const key = run[k]!;
+      let d: Uint8Array | Error;
+      if (datas) d = datas[k]!;
+      else {
+        try {
+          d = await source.fetchOne(key);
+        } catch (e) {
+          d = e instanceof Error ? e : new Error(String(e));
+        }
+      }
+      place(key, d);
+    }
+  };
+
+  const launch = (): void => {
+    while (inflight < width && next < runs.length && fatal === undefined) {
+      const run = runs[next++]!;
+      inflight++;
+      fetchRun(run)
+        .catch((e: unknown) => {
+          fatal ??= e;
+        })
+        .finally(() => {
+          inflight--;
+          wake?.();
+        });
+    }
+  };
+
+  try {
+    for (;;) {
+      launch();
+      while (ready.length > 0) {
+        const i = ready.shift()!;
+        const error = failed[i];
+        const data = buffers[i]!;
+        buffers[i] = undefined;
+        yield error ? { index: i, error } : { index: i, data };
+      }
+      if (fatal !== undefined) throw fatal;
+      options.signal?.throwIfAborted();
+      if (inflight === 0 && next >= runs.length) break;
+      await new Promise<void>((resolve) => {
+        wake = resolve;
+      });
+      wake = undefined;
+    }
+  } finally {
+    next = runs.length; // stop launching when the consumer leaves early
+  }
+}
