@@ -97,12 +97,24 @@ export function* scanTreeNodes(s: string): Generator<string> {
   if (skipWs(s, i + 1) !== s.length) throw new JsonScanError('trailing data after tree');
 }
 
+const bigIntPatterns = new Map<string, RegExp>();
+
 /**
- * JSON.parse that keeps large integers of the named keys exact: values with 16+ digits are
- * turned into strings before parsing (spec §20.1). A key pattern preceded by `{` or `,` cannot
- * occur inside a JSON string, where every `"` is escaped.
+ * JSON.parse of one object that keeps large integers of the named top-level keys exact: when one
+ * of them parses to an unsafe integer, the text is parsed again with values of 16+ digits turned
+ * into strings first (spec §20.1). A key pattern preceded by `{` or `,` cannot occur inside a JSON
+ * string, where every `"` is escaped. Most texts (tree nodes) need the one plain parse only.
  */
 export function parseWithBigInts(text: string, keys: readonly string[]): unknown {
-  const re = new RegExp(`([{,]\\s*"(?:${keys.join('|')})"\\s*:\\s*)(-?\\d{16,})`, 'g');
+  const plain = JSON.parse(text) as unknown;
+  if (typeof plain !== 'object' || plain === null) return plain;
+  const o = plain as Record<string, unknown>;
+  if (!keys.some((k) => typeof o[k] === 'number' && !Number.isSafeInteger(o[k]))) return plain;
+  const cacheKey = keys.join('|');
+  let re = bigIntPatterns.get(cacheKey);
+  if (!re) {
+    re = new RegExp(`([{,]\\s*"(?:${cacheKey})"\\s*:\\s*)(-?\\d{16,})`, 'g');
+    bigIntPatterns.set(cacheKey, re);
+  }
   return JSON.parse(text.replace(re, '$1"$2"'));
 }

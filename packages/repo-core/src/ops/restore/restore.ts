@@ -99,7 +99,14 @@ export interface RestoreSummary {
   warnings: EntryProblem[];
 }
 
-type RepoPart = Pick<Repository, 'list' | 'open' | 'chunks' | 'chunkMatches'>;
+type RepoPart = Pick<Repository, 'list' | 'open' | 'chunks' | 'chunkMatches' | 'readFiles'>;
+
+/** files up to this size, in directories this run created, are read in batches (batch-read.ts) */
+const BATCH_FILE_MAX = 4 * 1024 * 1024;
+/** a batch closes at this many bytes or files; BATCHES_IN_FLIGHT bound the memory it holds */
+const BATCH_BYTES = 16 * 1024 * 1024;
+const BATCH_FILES = 1024;
+const BATCHES_IN_FLIGHT = 3;
 
 interface Deferred {
   item: WalkItem;
@@ -163,8 +170,9 @@ export async function restore(
     summary.errors.push(p);
     counter.error(location, p.code, p.message);
   };
+  const ownerMode = options.owner ?? defaultOwnerMode();
   const meta = (location: string): MetadataOptions => ({
-    owner: options.owner ?? defaultOwnerMode(),
+    owner: ownerMode,
     xattr: options.xattr ?? userXattrsOnly,
     warn: (message) => {
       summary.warnings.push({ location, code: 'WARNING', message });
@@ -195,6 +203,7 @@ export async function restore(
       chunks: (f) => repo.chunks(f),
       open: (f, range, o) => repo.open(f, range, o),
       chunkMatches: repo.chunkMatches?.bind(repo),
+      readFiles: repo.readFiles?.bind(repo),
       list: (d) => (d === holder ? oneEntry(root) : repo.list(d)),
     };
     return restoreTree(one, holder);
@@ -260,6 +269,31 @@ export async function restore(
       return dirs.isFresh(slash < 0 ? Buffer.alloc(0) : item.path.subarray(0, slash));
     };
 
+    /** one restored small file: temp name, content, metadata, rename (directory is fresh) */
+    const writeFresh = async (item: WalkItem, data: Uint8Array): Promise<void> => {
+      const { entry } = item;
+      const finalPath = abs(item.path);
+      const tmp = tempNameFor(finalPath);
+      await writeSmallFile(tmp, data, entry, meta(item.location));
+      await applyTimes(tmp, entry);
+      renameSync(tmp, finalPath);
+      counter.addBytes(data.length);
+      summary.bytesFetched += data.length;
+      if (options.verify) {
+        restoredFiles.push({
+          item,
+          hashes: [
+            {
+              offset: 0,
+              length: data.length,
+              sha256: createHash('sha256').update(data).digest('hex'),
+            },
+          ],
+        });
+      }
+      done('restored', item, entry.size);
+    };
+
     const restoreFile = async (item: WalkItem): Promise<void> => {
       const { entry } = item;
       const finalPath = abs(item.path);
@@ -269,25 +303,7 @@ export async function restore(
           r.open(item.entry, undefined, { signal: options.signal }),
           entry.size,
         );
-        const tmp = tempNameFor(finalPath);
-        await writeSmallFile(tmp, data, entry, meta(item.location));
-        await applyTimes(tmp, entry);
-        renameSync(tmp, finalPath);
-        counter.addBytes(data.length);
-        summary.bytesFetched += data.length;
-        if (options.verify) {
-          restoredFiles.push({
-            item,
-            hashes: [
-              {
-                offset: 0,
-                length: data.length,
-                sha256: createHash('sha256').update(data).digest('hex'),
-              },
-            ],
-          });
-        }
-        return done('restored', item, entry.size);
+        return writeFresh(item, data);
       }
       if (!(await shouldOverwrite(item))) return done('skipped', item, entry.size);
       const existing = await lstatOrUndefined(finalPath);
@@ -373,6 +389,56 @@ export async function restore(
       done(existing ? 'updated' : 'restored', item, 0);
     };
 
+    /** small files in fresh directories, read together in storage order */
+    const restoreBatch = async (items: WalkItem[]): Promise<void> => {
+      const handled = new Array<boolean>(items.length).fill(false);
+      try {
+        const stream = r.readFiles!(
+          items.map((i) => i.entry),
+          { signal: options.signal },
+        );
+        for await (const f of stream) {
+          const item = items[f.index]!;
+          handled[f.index] = true;
+          if (f.error) {
+            fail(item.location, f.error);
+            continue;
+          }
+          try {
+            await writeFresh(item, f.data);
+          } catch (e) {
+            fail(item.location, e);
+          }
+        }
+      } catch (e) {
+        items.forEach((item, i) => {
+          if (!handled[i]) fail(item.location, e);
+        });
+      }
+    };
+
+    let batch: WalkItem[] = [];
+    let batchBytes = 0;
+    const batches = new Limit(BATCHES_IN_FLIGHT);
+    const flushBatch = async (): Promise<void> => {
+      if (batch.length === 0) return;
+      const items = batch;
+      batch = [];
+      batchBytes = 0;
+      await batches.acquire();
+      const p = restoreBatch(items).finally(() => {
+        batches.release();
+        pending.delete(p);
+      });
+      pending.add(p);
+    };
+    const batchable = (item: WalkItem): boolean =>
+      !dry &&
+      r.readFiles !== undefined &&
+      !options.sparse &&
+      item.entry.size <= BATCH_FILE_MAX &&
+      parentFresh(item);
+
     const schedule = async (item: WalkItem, job: (i: WalkItem) => Promise<void>): Promise<void> => {
       await files.acquire();
       const p = job(item)
@@ -426,6 +492,12 @@ export async function restore(
                 }
                 linkFirst.set(entry.hardlinkKey, abs(item.path));
               }
+              if (batchable(item)) {
+                batch.push(item);
+                batchBytes += entry.size;
+                if (batchBytes >= BATCH_BYTES || batch.length >= BATCH_FILES) await flushBatch();
+                return;
+              }
               await schedule(item, restoreFile);
             } else if (entry.type === 'unknown') {
               const p = {
@@ -453,6 +525,7 @@ export async function restore(
     } catch (e) {
       walkError = e;
     }
+    await flushBatch();
     await Promise.allSettled([...pending]);
     while (pending.size > 0) await Promise.allSettled([...pending]);
     if (walkError !== undefined) throw walkError;
