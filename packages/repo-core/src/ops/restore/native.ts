@@ -13,7 +13,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 
-interface PosixAddon {
+export interface PosixAddon {
   utimens(path: Buffer, aSec: number, aNsec: number, mSec: number, mNsec: number): void;
   mkfifo(path: Buffer, mode: number): void;
   mknod(path: Buffer, mode: number, isChar: boolean, major: number, minor: number): void;
@@ -39,6 +39,15 @@ function load(): PosixAddon | null {
     }
   }
   return addon;
+}
+
+/**
+ * The loaded helper, or null (absent, failed to load, or SALVAGE_NO_NATIVE=1). For code that
+ * calls it directly, e.g. the restore write workers (write-jobs.ts): each worker thread loads its
+ * own copy through its own instance of this module.
+ */
+export function posixAddon(): PosixAddon | null {
+  return load();
 }
 
 export function nativeAvailable(): boolean {
