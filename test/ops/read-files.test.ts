@@ -42,12 +42,15 @@ async function viaBatches(
   repo: Repository,
   files: Entry[],
   size: number,
+  slow = false,
 ): Promise<(string | Error)[]> {
   const out: (string | Error)[] = [];
   for (let at = 0; at < files.length; at += size) {
     const batch = files.slice(at, at + size);
     const seen = new Set<number>();
-    for await (const f of repo.readFiles!(batch)) {
+    for await (const f of repo.readFiles!(batch, slow ? { concurrency: 1 } : undefined)) {
+      // a consumer that holds each file a while: runs finish while the generator is suspended
+      if (slow) await new Promise((r) => setTimeout(r, 2));
       expect(seen.has(f.index), `file ${f.index} yielded twice`).toBe(false);
       seen.add(f.index);
       out[at + f.index] = f.error ?? sha(f.data);
@@ -86,6 +89,7 @@ for (const fx of loadFixtures()) {
         expect(expected.every((e) => typeof e === 'string')).toBe(true);
         expect(await viaBatches(repo, files, 7)).toEqual(expected);
         expect(await viaBatches(repo, files, files.length)).toEqual(expected);
+        expect(await viaBatches(repo, files, files.length, true)).toEqual(expected);
       } finally {
         await repo.close();
       }

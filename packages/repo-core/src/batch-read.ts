@@ -160,7 +160,10 @@ export async function* readFilesInStorageOrder(
       }
       if (fatal !== undefined) throw fatal;
       options.signal?.throwIfAborted();
-      if (inflight === 0 && next >= runs.length) break;
+      // runs may have finished while the consumer held a yielded file: refill before waiting
+      launch();
+      if (ready.length > 0) continue;
+      if (inflight === 0) break;
       await new Promise<void>((resolve) => {
         wake = resolve;
       });
@@ -169,4 +172,7 @@ export async function* readFilesInStorageOrder(
   } finally {
     next = runs.length; // stop launching when the consumer leaves early
   }
+  // every file was yielded: a file left here would be a bug in the plan, never silently dropped
+  const left = missing.findIndex((m) => m > 0);
+  if (left >= 0) throw new Error(`${describe(left)}: ${missing[left]} chunk(s) were never read`);
 }

@@ -414,7 +414,12 @@ export async function restore(
         items.forEach((item, i) => {
           if (!handled[i]) fail(item.location, e);
         });
+        return;
       }
+      const lost = new Error('the repository returned no data for this file');
+      items.forEach((item, i) => {
+        if (!handled[i]) fail(item.location, lost);
+      });
     };
 
     let batch: WalkItem[] = [];
