@@ -60,7 +60,7 @@ describe('restic over S3 (MinIO)', () => {
     await viaS3.close();
   });
 
-  it('takes credentials from AWS_* env vars through the SDK default chain', async () => {
+  it('takes credentials from AWS_* env vars', async () => {
     const saved = { ...process.env };
     process.env.AWS_ACCESS_KEY_ID = plain.accessKey;
     process.env.AWS_SECRET_ACCESS_KEY = plain.secretKey;
