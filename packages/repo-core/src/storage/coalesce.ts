@@ -6,7 +6,9 @@
  * them is at most `maxGap` bytes and the merged span stays within `maxSpan` bytes. Each group of
  * two or more is served by one ranged read of its covering span; every caller gets a copy of
  * exactly its range (a copy, so no caller keeps the whole span alive). A group of one is a plain
- * read of its own range. Whole-object and zero-length reads pass straight through.
+ * read of its own range. Whole-object and zero-length reads pass straight through, and so do
+ * large reads (`passThrough`, default 1 MiB): a request's fixed cost is small next to their
+ * transfer, and holding them for the window and copying them out of a merged span is not.
  *
  * This pays where a request costs a round trip (S3): a restore of many small files asks for many
  * small, adjacent ranges of the same pack at once. It is format-agnostic: it sees only names and
@@ -27,6 +29,8 @@ export interface CoalesceOptions {
   maxGap?: number;
   /** largest merged read (default 8 MiB); a single range larger than this is read alone */
   maxSpan?: number;
+  /** ranged reads of at least this many bytes are sent at once, never merged (default 1 MiB) */
+  passThrough?: number;
 }
 
 export interface CoalesceStats {
@@ -48,6 +52,7 @@ export class CoalescingStorage implements Storage {
   readonly #windowMs: number;
   readonly #maxGap: number;
   readonly #maxSpan: number;
+  readonly #passThrough: number;
   #pending = new Map<string, Waiter[]>();
   #timer: ReturnType<typeof setTimeout> | undefined;
 
@@ -58,6 +63,7 @@ export class CoalescingStorage implements Storage {
     this.#windowMs = options.windowMs ?? 2;
     this.#maxGap = options.maxGap ?? 256 * 1024;
     this.#maxSpan = options.maxSpan ?? 8 * 1024 * 1024;
+    this.#passThrough = options.passThrough ?? 1024 * 1024;
   }
 
   get location(): string {
@@ -75,6 +81,10 @@ export class CoalescingStorage implements Storage {
   read(name: string, range?: ReadRange): Promise<Uint8Array> {
     if (!range || range.length <= 0) return this.inner.read(name, range);
     this.stats.requested++;
+    if (range.length >= this.#passThrough) {
+      this.stats.issued++;
+      return this.inner.read(name, range);
+    }
     return new Promise<Uint8Array>((resolve, reject) => {
       const w: Waiter = { offset: range.offset, length: range.length, resolve, reject };
       const list = this.#pending.get(name);
