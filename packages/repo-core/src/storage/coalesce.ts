@@ -6,9 +6,13 @@
  * them is at most `maxGap` bytes and the merged span stays within `maxSpan` bytes. Each group of
  * two or more is served by one ranged read of its covering span; every caller gets a copy of
  * exactly its range (a copy, so no caller keeps the whole span alive). A group of one is a plain
- * read of its own range. Whole-object and zero-length reads pass straight through, and so do
- * large reads (`passThrough`, default 1 MiB): a request's fixed cost is small next to their
- * transfer, and holding them for the window and copying them out of a merged span is not.
+ * read of its own range. Whole-object and zero-length reads pass straight through.
+ *
+ * Large reads (`passThrough`, default 1 MiB) are sent at once, not held for the window nor
+ * merged: a request's fixed cost is small next to their transfer, and copying them out of a
+ * merged span is not. A large read identical to one already in flight (same object, offset and
+ * length: repeated chunks of a deduplicated file) waits for that one instead of fetching the
+ * bytes again, and gets its own copy.
  *
  * This pays where a request costs a round trip (S3): a restore of many small files asks for many
  * small, adjacent ranges of the same pack at once. It is format-agnostic: it sees only names and
@@ -40,6 +44,12 @@ export interface CoalesceStats {
   issued: number;
 }
 
+/** a large read in flight and everyone waiting for its bytes */
+interface Flight {
+  resolve: ((b: Uint8Array) => void)[];
+  reject: ((e: unknown) => void)[];
+}
+
 interface Waiter {
   offset: number;
   length: number;
@@ -54,6 +64,7 @@ export class CoalescingStorage implements Storage {
   readonly #maxSpan: number;
   readonly #passThrough: number;
   #pending = new Map<string, Waiter[]>();
+  readonly #flights = new Map<string, Flight>();
   #timer: ReturnType<typeof setTimeout> | undefined;
 
   constructor(
@@ -81,10 +92,7 @@ export class CoalescingStorage implements Storage {
   read(name: string, range?: ReadRange): Promise<Uint8Array> {
     if (!range || range.length <= 0) return this.inner.read(name, range);
     this.stats.requested++;
-    if (range.length >= this.#passThrough) {
-      this.stats.issued++;
-      return this.inner.read(name, range);
-    }
+    if (range.length >= this.#passThrough) return this.#readLarge(name, range);
     return new Promise<Uint8Array>((resolve, reject) => {
       const w: Waiter = { offset: range.offset, length: range.length, resolve, reject };
       const list = this.#pending.get(name);
@@ -97,6 +105,34 @@ export class CoalescingStorage implements Storage {
   async close(): Promise<void> {
     this.#flush();
     await this.inner.close();
+  }
+
+  #readLarge(name: string, range: ReadRange): Promise<Uint8Array> {
+    const key = `${range.offset}:${range.length}:${name}`;
+    let flight = this.#flights.get(key);
+    if (!flight) {
+      const f: Flight = { resolve: [], reject: [] };
+      flight = f;
+      this.#flights.set(key, f);
+      this.stats.issued++;
+      this.inner.read(name, range).then(
+        (bytes) => {
+          this.#flights.delete(key);
+          // copies for the followers before anyone gets the bytes (the first may change them)
+          const copies = f.resolve.map((_, i) => (i === 0 ? bytes : new Uint8Array(bytes)));
+          f.resolve.forEach((r, i) => r(copies[i]!));
+        },
+        (e: unknown) => {
+          this.#flights.delete(key);
+          for (const r of f.reject) r(e);
+        },
+      );
+    }
+    const f = flight;
+    return new Promise<Uint8Array>((resolve, reject) => {
+      f.resolve.push(resolve);
+      f.reject.push(reject);
+    });
   }
 
   #flush(): void {

@@ -1,8 +1,8 @@
 /**
  * CoalescingStorage: concurrent nearby ranged reads of one object become one inner read, each
- * caller gets exactly its bytes (as its own copy), errors reach every waiter, and whole-object
- * and large ranged reads pass through. Unit tests on an in-memory storage, then the same
- * through a real MinIO.
+ * caller gets exactly its bytes (as its own copy), errors reach every waiter, whole-object and
+ * large ranged reads pass through (identical large reads in flight share one fetch). Unit tests
+ * on an in-memory storage, then the same through a real MinIO.
  */
 import { randomBytes } from 'node:crypto';
 import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
@@ -152,6 +152,26 @@ describe('CoalescingStorage', () => {
     expect(next.length).toBe(2048 * KiB);
     expect(counting.reads).toHaveLength(2);
     expect(st.stats).toEqual({ requested: 2, issued: 2 });
+  });
+
+  it('a large read identical to one in flight shares its fetch, each caller its own copy', async () => {
+    const { counting, st } = setup();
+    const r = { offset: 512 * KiB, length: 2048 * KiB };
+    const got = await Promise.all([
+      st.read('data/a', r),
+      st.read('data/a', r),
+      st.read('data/a', r),
+    ]);
+    for (const g of got) expect(Buffer.from(g).equals(slice(A, r))).toBe(true);
+    expect(new Set(got.map((g) => g.buffer)).size).toBe(3);
+    expect(counting.reads).toHaveLength(1);
+    expect(st.stats).toEqual({ requested: 3, issued: 1 });
+    // once it is done, the same range is fetched again; a failure reaches every caller
+    await st.read('data/a', r);
+    expect(counting.reads).toHaveLength(2);
+    const missing = await Promise.allSettled([st.read('data/zz', r), st.read('data/zz', r)]);
+    for (const m of missing)
+      expect((m as PromiseRejectedResult).reason).toBeInstanceOf(MissingObjectError);
   });
 
   it('rejects every waiter of a failed merged read', async () => {
