@@ -126,7 +126,9 @@ export class S3Http {
       /^[a-z0-9][a-z0-9-]{1,61}[a-z0-9]$/.test(config.bucket);
     const hostname = virtual ? `${config.bucket}.${url.hostname}` : url.hostname;
     this.#host = url.port ? `${hostname}:${url.port}` : hostname;
-    this.#base = virtual ? '' : `/${uriEncode(config.bucket)}`;
+    // an endpoint with a path (a gateway under a prefix) keeps it in front of every request
+    const root = url.pathname.replace(/\/+$/, '');
+    this.#base = virtual ? root : `${root}/${uriEncode(config.bucket)}`;
     this.#pool = new HttpPool(
       {
         https,

@@ -111,6 +111,25 @@ describe('S3Http', () => {
     c.close();
   });
 
+  it('keeps the path of an endpoint under a prefix', async () => {
+    respond = (_r, res) => {
+      res.writeHead(200, { 'content-length': '0' });
+      res.end();
+    };
+    const c = new S3Http({
+      endpoint: `${endpoint}/gw/`,
+      bucket: 'bkt',
+      region: 'r',
+      forcePathStyle: true,
+      credentials: credentialSource({ accessKeyId: 'AK', secretAccessKey: 'SK' }, {}, 'r'),
+      maxAttempts: 1,
+      maxConnections: 1,
+    });
+    await c.send({ method: 'HEAD', key: 'k/1', maxBody: 0 });
+    expect(seen[0]!.url).toBe('/gw/bkt/k/1');
+    c.close();
+  });
+
   it('a HEAD 404 is NotFound, not retried; an XML code wins over the status', async () => {
     respond = (r, res) => {
       if (r.method === 'HEAD') {
