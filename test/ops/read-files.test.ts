@@ -105,7 +105,8 @@ describe('readFiles with a damaged pack', () => {
       try {
         const pack = largestFile(copy);
         const bytes = readFileSync(pack);
-        bytes[bytes.length >> 1] ^= 0xff;
+        const mid = bytes.length >> 1;
+        bytes[mid] = bytes[mid]! ^ 0xff;
         writeFileSync(pack, bytes);
         const repo = await openRepository(copy, { password: fx.password, cacheDir: false });
         try {

@@ -11,6 +11,7 @@
 import { createHash } from 'node:crypto';
 import { constants } from 'node:fs';
 import { lstat, open, rename, unlink, type FileHandle } from 'node:fs/promises';
+import { sha256 } from '../../crypto/sha256.js';
 import type { ContentChunk, Entry, Repository } from '../../model.js';
 import type { Limit } from './limit.js';
 
@@ -22,7 +23,7 @@ export function tempNameFor(finalPath: Buffer): Buffer {
   const slash = finalPath.lastIndexOf(0x2f);
   const dir = slash < 0 ? Buffer.alloc(0) : finalPath.subarray(0, slash + 1);
   const name = finalPath.subarray(slash + 1);
-  const h = createHash('sha256').update(name).digest('hex').slice(0, 16);
+  const h = Buffer.from(sha256(name).subarray(0, 8)).toString('hex');
   return Buffer.concat([dir, Buffer.from(`.salvage-${h}.part`)]);
 }
 

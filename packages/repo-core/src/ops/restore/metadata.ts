@@ -26,7 +26,7 @@ export function defaultOwnerMode(): OwnerMode {
 
 export const userXattrsOnly = (name: string): boolean => name.startsWith('user.');
 
-function ownerIds(entry: Entry, mode: OwnerMode): [number, number] | undefined {
+export function ownerIds(entry: Entry, mode: OwnerMode): [number, number] | undefined {
   if (mode === 'none' || entry.uid === undefined || entry.gid === undefined) return undefined;
   if (mode === 'name') {
     return [uidForName(entry.user) ?? entry.uid, gidForName(entry.group) ?? entry.gid];

@@ -12,6 +12,7 @@
 import { createHash } from 'node:crypto';
 import { constants, readdirSync, renameSync } from 'node:fs';
 import { link, mkdir, open, readdir, rename, symlink } from 'node:fs/promises';
+import { availableParallelism } from 'node:os';
 import { resolve } from 'node:path';
 import { PartialFailureError, SalvageError, UsageError } from '../../errors.js';
 import type { Entry, Repository } from '../../model.js';
@@ -31,6 +32,7 @@ import {
   applyOwnerModeXattrs,
   applyTimes,
   defaultOwnerMode,
+  ownerIds,
   userXattrsOnly,
   type MetadataOptions,
   type OwnerMode,
@@ -39,6 +41,7 @@ import { makeDevice, makeFifo } from './native.js';
 import { DirCache, ensureDir, lstatOrUndefined, removeAny } from './target-fs.js';
 import { verifyFile } from './verify.js';
 import { readAll, SMALL_FILE, writeSmallFile } from './small-file.js';
+import { WritePool, type WriteJob, type WriteResult } from './write-pool.js';
 
 export type OverwriteMode = 'always' | 'if-changed' | 'if-newer' | 'never';
 
@@ -68,6 +71,11 @@ export interface RestoreOptions {
   rangeConcurrency?: number;
   /** bytes per ranged read of a large file (default 16 MiB) */
   rangeSize?: number;
+  /**
+   * worker threads writing small files (write-pool.ts); 0 writes them on the main thread.
+   * Default: see writeThreads().
+   */
+  writeThreads?: number;
   onProgress?: ProgressListener;
   /** walk the tree first to know totals for the ETA (default: when onProgress is set) */
   countFirst?: boolean;
@@ -107,6 +115,17 @@ const BATCH_FILE_MAX = 4 * 1024 * 1024;
 const BATCH_BYTES = 16 * 1024 * 1024;
 const BATCH_FILES = 1024;
 const BATCHES_IN_FLIGHT = 3;
+/** complete files go to a write worker in groups of this many bytes or files */
+const WRITE_GROUP_BYTES = 2 * 1024 * 1024;
+const WRITE_GROUP_FILES = 128;
+
+/**
+ * Write worker threads: on a 2-core machine one, so the main thread (reading, decrypting) keeps a
+ * core; two where there are more cores (measured: bench/RESULTS.md, restore).
+ */
+function writeThreads(): number {
+  return Math.max(1, Math.min(2, availableParallelism() - 1));
+}
 
 interface Deferred {
   item: WalkItem;
@@ -171,9 +190,10 @@ export async function restore(
     counter.error(location, p.code, p.message);
   };
   const ownerMode = options.owner ?? defaultOwnerMode();
+  const xattrWanted = options.xattr ?? userXattrsOnly;
   const meta = (location: string): MetadataOptions => ({
     owner: ownerMode,
-    xattr: options.xattr ?? userXattrsOnly,
+    xattr: xattrWanted,
     warn: (message) => {
       summary.warnings.push({ location, code: 'WARNING', message });
       counter.warn(location, message);
@@ -241,6 +261,8 @@ export async function restore(
       rootFresh = made !== undefined && readdirSync(target).length === 0;
     }
     const dirs = new DirCache(target, rootFresh);
+    // created on the first batch write; a restore without batches starts no worker
+    const pool = new WritePool({ threads: options.writeThreads ?? writeThreads() });
     // 32: many small files in flight lets a remote storage merge their reads (storage/coalesce.ts)
     const files = new Limit(options.concurrency ?? 32);
     const ranges = new Limit(options.rangeConcurrency ?? 8);
@@ -389,9 +411,19 @@ export async function restore(
       done(existing ? 'updated' : 'restored', item, 0);
     };
 
-    /** small files in fresh directories, read together in storage order */
+    /** small files in fresh directories, read together in storage order, written by the pool */
     const restoreBatch = async (items: WalkItem[]): Promise<void> => {
       const handled = new Array<boolean>(items.length).fill(false);
+      const writes: Promise<void>[] = [];
+      let group: { item: WalkItem; data: Uint8Array }[] = [];
+      let groupBytes = 0;
+      const send = (): void => {
+        if (group.length === 0) return;
+        const g = group;
+        group = [];
+        groupBytes = 0;
+        writes.push(writeGroup(g));
+      };
       try {
         const stream = r.readFiles!(
           items.map((i) => i.entry),
@@ -404,21 +436,81 @@ export async function restore(
             fail(item.location, f.error);
             continue;
           }
-          try {
-            await writeFresh(item, f.data);
-          } catch (e) {
-            fail(item.location, e);
-          }
+          group.push({ item, data: f.data });
+          groupBytes += f.data.length;
+          if (groupBytes >= WRITE_GROUP_BYTES || group.length >= WRITE_GROUP_FILES) send();
         }
+        send();
       } catch (e) {
         items.forEach((item, i) => {
           if (!handled[i]) fail(item.location, e);
         });
-        return;
       }
+      await Promise.all(writes);
       const lost = new Error('the repository returned no data for this file');
       items.forEach((item, i) => {
         if (!handled[i]) fail(item.location, lost);
+      });
+    };
+
+    /** one group of complete files to the write pool (worker threads), results reported */
+    const writeGroup = async (g: { item: WalkItem; data: Uint8Array }[]): Promise<void> => {
+      const total = g.reduce((n, x) => n + x.data.length, 0);
+      const buf = Buffer.allocUnsafeSlow(total);
+      let off = 0;
+      const jobs: WriteJob[] = g.map(({ item, data }) => {
+        const { entry } = item;
+        buf.set(data, off);
+        const finalPath = abs(item.path);
+        const ids = ownerIds(entry, ownerMode);
+        const job: WriteJob = {
+          tmp: tempNameFor(finalPath),
+          final: finalPath,
+          offset: off,
+          length: data.length,
+          mode: entry.mode & 0o7777,
+          uid: ids?.[0],
+          gid: ids?.[1],
+          atimeNs: entry.atimeNs ?? entry.mtimeNs,
+          mtimeNs: entry.mtimeNs,
+          xattrs: (entry.xattrs ?? []).filter((x) => xattrWanted(x.name)),
+          sparse: options.sparse === true,
+        };
+        off += data.length;
+        return job;
+      });
+      const hashes = options.verify
+        ? g.map(({ data }) => createHash('sha256').update(data).digest('hex'))
+        : undefined;
+      let results: WriteResult[];
+      try {
+        results = await pool.write(jobs, buf);
+      } catch (e) {
+        for (const { item } of g) fail(item.location, e);
+        return;
+      }
+      g.forEach(({ item, data }, i) => {
+        const res = results[i]!;
+        for (const message of res.warnings) {
+          summary.warnings.push({ location: item.location, code: 'WARNING', message });
+          counter.warn(item.location, message);
+        }
+        if (res.error) {
+          fail(
+            item.location,
+            Object.assign(new Error(res.error.message), { code: res.error.code }),
+          );
+          return;
+        }
+        counter.addBytes(data.length);
+        summary.bytesFetched += data.length;
+        if (hashes) {
+          restoredFiles.push({
+            item,
+            hashes: [{ offset: 0, length: data.length, sha256: hashes[i]! }],
+          });
+        }
+        done('restored', item, item.entry.size);
       });
     };
 
@@ -438,11 +530,7 @@ export async function restore(
       pending.add(p);
     };
     const batchable = (item: WalkItem): boolean =>
-      !dry &&
-      r.readFiles !== undefined &&
-      !options.sparse &&
-      item.entry.size <= BATCH_FILE_MAX &&
-      parentFresh(item);
+      !dry && r.readFiles !== undefined && item.entry.size <= BATCH_FILE_MAX && parentFresh(item);
 
     const schedule = async (item: WalkItem, job: (i: WalkItem) => Promise<void>): Promise<void> => {
       await files.acquire();
@@ -533,6 +621,7 @@ export async function restore(
     await flushBatch();
     await Promise.allSettled([...pending]);
     while (pending.size > 0) await Promise.allSettled([...pending]);
+    await pool.close();
     if (walkError !== undefined) throw walkError;
     options.signal?.throwIfAborted();
 

@@ -20,6 +20,7 @@ import {
   constants,
   fchmodSync,
   fchownSync,
+  ftruncateSync,
   futimesSync,
   openSync,
   renameSync,
@@ -45,6 +46,8 @@ export interface WriteJob {
   mtimeNs: bigint;
   /** already filtered by the caller; a failure is a warning */
   xattrs: { name: string; value: Uint8Array }[];
+  /** leave all-zero 4 KiB blocks (aligned to the file offset) as holes (restore --sparse) */
+  sparse?: boolean;
 }
 
 export interface WriteResult {
@@ -66,6 +69,37 @@ function split(ns: bigint): [number, number] {
     sec -= 1n;
   }
   return [Number(sec), Number(nsec)];
+}
+
+const SPARSE_BLOCK = 4096;
+
+const ZERO = Buffer.alloc(SPARSE_BLOCK);
+
+function allZero(b: Buffer, from: number, to: number): boolean {
+  return ZERO.compare(b, from, to, 0, to - from) === 0;
+}
+
+/** writes the non-zero blocks of `bytes` at their offsets, then sets the size: zeros stay holes */
+function writeSparse(fd: number, view: Uint8Array): void {
+  const bytes = Buffer.from(view.buffer, view.byteOffset, view.byteLength);
+  let i = 0;
+  while (i < bytes.length) {
+    const end = Math.min(bytes.length, i + SPARSE_BLOCK);
+    if (allZero(bytes, i, end)) {
+      i = end;
+      continue;
+    }
+    let j = end;
+    while (j < bytes.length) {
+      const e = Math.min(bytes.length, j + SPARSE_BLOCK);
+      if (allZero(bytes, j, e)) break;
+      j = e;
+    }
+    let off = i;
+    while (off < j) off += writeSync(fd, bytes, off, j - off, off);
+    i = j;
+  }
+  ftruncateSync(fd, bytes.length);
 }
 
 function problem(e: unknown): { code: string; message: string } {
@@ -93,8 +127,11 @@ function writeJob(job: WriteJob, data: Uint8Array, addon: PosixAddon | null): Wr
     }
     fd = openSync(job.tmp, CREATE_FLAGS, 0o600);
     created = true;
-    let off = 0;
-    while (off < length) off += writeSync(fd, data, offset + off, length - off, off);
+    if (job.sparse) writeSparse(fd, data.subarray(offset, offset + length));
+    else {
+      let off = 0;
+      while (off < length) off += writeSync(fd, data, offset + off, length - off, off);
+    }
     if (job.uid !== undefined && job.gid !== undefined) {
       try {
         fchownSync(fd, job.uid, job.gid);
@@ -168,6 +205,7 @@ export interface WireJob {
   mtimeNs: string;
   /** [name, value as latin1] */
   xattrs: [string, string][];
+  sparse: boolean;
 }
 
 /** one batch for a worker; `data` is transferred, not copied */
@@ -199,6 +237,7 @@ export function encodeJob(job: WriteJob): WireJob {
     atimeNs: job.atimeNs.toString(),
     mtimeNs: job.mtimeNs.toString(),
     xattrs: job.xattrs.map((x) => [x.name, latin1(x.value)]),
+    sparse: job.sparse === true,
   };
 }
 
@@ -212,6 +251,7 @@ export function decodeJob(w: WireJob): WriteJob {
     atimeNs: BigInt(w.atimeNs),
     mtimeNs: BigInt(w.mtimeNs),
     xattrs: w.xattrs.map(([name, value]) => ({ name, value: Buffer.from(value, 'latin1') })),
+    sparse: w.sparse,
   };
   if (w.uid >= 0 && w.gid >= 0) {
     job.uid = w.uid;
