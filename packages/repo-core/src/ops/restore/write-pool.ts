@@ -12,11 +12,9 @@
  * runs inline.
  */
 
-import { existsSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
+import { workerScript } from '../../util/worker-script.js';
 import {
   encodeJob,
   writeJobsSync,
@@ -28,18 +26,9 @@ import {
 
 export type { WriteJob, WriteResult } from './write-jobs.js';
 
-/**
- * The compiled worker script: `write-worker.js` beside this file when running from dist; when the
- * TypeScript sources run (vitest, from src/) its twin in dist/, which `tsc -b` builds before the
- * tests. Undefined when neither exists.
- */
+/** The compiled worker script (util/worker-script.ts), undefined when there is none. */
 export function writeWorkerScript(): string | undefined {
-  const dir = dirname(fileURLToPath(import.meta.url));
-  const beside = join(dir, 'write-worker.js');
-  if (existsSync(beside)) return beside;
-  // src/ops/restore and dist/ops/restore are both three levels below the package root
-  const twin = join(dir, '..', '..', '..', 'dist', 'ops', 'restore', 'write-worker.js');
-  return existsSync(twin) ? twin : undefined;
+  return workerScript(import.meta.url, 'write-worker.js');
 }
 
 interface Batch {
