@@ -2,7 +2,9 @@
  * Loads blobs through the index: one ranged read per run of blobs that sit close together in
  * one pack (spec §14 batching; restic streamPack: gaps ≤ 1 MiB, spans ≤ a bound), each blob
  * verified on its own (pack.ts decodeBlob). If a copy fails and the index knows another, the
- * other is tried. Missing packs become MissingObjectError naming the pack and blob.
+ * other is tried. Missing packs become MissingObjectError naming the pack and blob. Runs of data
+ * blobs large enough to pay for the message decode in worker threads (decode-pool.ts); trees,
+ * small and cached, decode here.
  */
 
 import { IntegrityError, MissingObjectError } from '../errors.js';
@@ -11,6 +13,7 @@ import type { BlobCache } from '../cache/blob-cache.js';
 import type { BlobIndex, BlobLocation, BlobType } from './blob-index.js';
 import type { ResticKey } from './crypto.js';
 import { packName } from './layout.js';
+import type { DecodePool } from './decode-pool.js';
 import { decodeBlob } from './pack.js';
 
 /** Largest gap between two blobs still read in one request. */
@@ -21,6 +24,16 @@ export const MAX_SPAN = 8 * 1024 * 1024;
 /** Decoded tree blobs kept in memory (trees repeat across snapshots and walks). */
 export const TREE_LRU_BYTES = 32 * 1024 * 1024;
 
+/** Smallest run of data blobs sent to the decode pool (smaller ones cost more to send). */
+export const POOL_MIN_BYTES = 64 * 1024;
+
+export interface BlobLoaderOptions {
+  /** worker threads for data runs; undefined = decode everything on this thread */
+  pool?: DecodePool;
+  /** smallest run span sent to the pool (default POOL_MIN_BYTES; 0 = every data run) */
+  poolMinBytes?: number;
+}
+
 export class BlobLoader {
   readonly #trees = new Map<string, Uint8Array>();
   #treeBytes = 0;
@@ -30,6 +43,7 @@ export class BlobLoader {
     readonly key: ResticKey,
     readonly index: BlobIndex,
     readonly cache?: BlobCache,
+    readonly options: BlobLoaderOptions = {},
   ) {}
 
   locate(type: BlobType, id: string): BlobLocation[] {
@@ -116,6 +130,13 @@ export class BlobLoader {
         );
       throw e;
     }
+    const pool = this.options.pool;
+    if (
+      pool?.threaded &&
+      end - start >= (this.options.poolMinBytes ?? POOL_MIN_BYTES) &&
+      run.every((l) => l.type === 'data')
+    )
+      return pool.decode(bytes, start, run);
     const out: Uint8Array[] = [];
     for (const loc of run) {
       const stored = bytes.subarray(loc.offset - start, loc.offset - start + loc.length);

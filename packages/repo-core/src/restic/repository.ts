@@ -1,7 +1,8 @@
 /**
  * ResticRepository: the model `Repository` over a restic repository (spec §5–§14).
  * Open = config present, key search, config decrypted. Snapshots are listed before the index is
- * loaded (spec §2.3); the index is loaded once, all files concurrently, on first need.
+ * loaded (spec §2.3); the index is loaded once, all files concurrently, on first need. Data
+ * blobs decode in a pool of worker threads (decode-pool.ts) that close() ends.
  */
 
 import { DiskBlobCache, type BlobCache } from '../cache/blob-cache.js';
@@ -28,6 +29,7 @@ import { readFilesInStorageOrder } from '../batch-read.js';
 import { blobRunSource, fileLayout } from './batch-source.js';
 import { BlobLoader } from './blob-loader.js';
 import { mapLimit } from './concurrency.js';
+import { DecodePool } from './decode-pool.js';
 import { parseConfig, type ResticConfig } from './config.js';
 import type { ResticKey } from './crypto.js';
 import { layoutFile, openFileStream } from './file-stream.js';
@@ -61,6 +63,10 @@ export interface ResticOpenOptions {
   concurrency?: number;
   /** warnings met while reading (legacy index files, unusable key files) */
   onEvent?: (e: RepositoryEvent) => void;
+  /** worker threads decoding data blobs (default min(cores, 4), env SALVAGE_DECODE_THREADS); 0 = inline */
+  decodeThreads?: number;
+  /** smallest run of data blobs sent to those threads (default 64 KiB; 0 = all, for tests) */
+  decodePoolMinBytes?: number;
 }
 
 export interface IndexLoadStats {
@@ -74,6 +80,7 @@ export class ResticRepository implements Repository {
   readonly info: RepositoryInfo;
   #index: Promise<BlobIndex> | undefined;
   #loader: Promise<BlobLoader> | undefined;
+  #pool: DecodePool | undefined;
   indexStats: IndexLoadStats | undefined;
 
   private constructor(
@@ -179,10 +186,20 @@ export class ResticRepository implements Repository {
     return builder.build();
   }
 
+  /** the data blob decode pool, once the blob loader exists (for tests and diagnostics) */
+  get decodePool(): DecodePool | undefined {
+    return this.#pool;
+  }
+
   loader(): Promise<BlobLoader> {
-    this.#loader ??= this.index().then(
-      (idx) => new BlobLoader(this.storage, this.key, idx, this.blobCache),
-    );
+    this.#loader ??= this.index().then((idx) => {
+      // workers start only when the first run is sent
+      this.#pool ??= new DecodePool(this.key, { threads: this.options.decodeThreads });
+      return new BlobLoader(this.storage, this.key, idx, this.blobCache, {
+        pool: this.#pool,
+        poolMinBytes: this.options.decodePoolMinBytes,
+      });
+    });
     return this.#loader;
   }
 
@@ -312,6 +329,7 @@ export class ResticRepository implements Repository {
   }
 
   async close(): Promise<void> {
+    await this.#pool?.close();
     await this.storage.close();
   }
 }
