@@ -32,8 +32,8 @@ describe('fixture catalogue', () => {
 });
 
 fixtures.forEach((fx, fxIndex) => {
-  // small files are written by worker threads or, every other fixture, on the main thread
-  const writeThreads = fxIndex % 2 === 0 ? undefined : 0;
+  // small files are written by a worker thread or, every other fixture, on the main thread
+  const writeThreads = fxIndex % 2 === 0 ? 1 : 0;
   describe(`restore ${fx.name}${writeThreads === 0 ? ' (writes on the main thread)' : ''}`, () => {
     for (const snap of fx.snapshots) {
       it(`${snap.label}: matches the manifest and ${fx.format}'s own restore`, async () => {

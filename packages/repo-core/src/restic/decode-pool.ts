@@ -82,12 +82,17 @@ export function errorFromWire(e: WireError): Error {
   return err;
 }
 
-/** Default worker count: min(cores, 4); SALVAGE_DECODE_THREADS overrides (0 = inline). */
+/**
+ * Default worker count: none on 1–2 cores, where the workers only competed with the main thread
+ * for the same cores (restores within noise, +130–200 MB peak RSS: bench/RESULTS.md, restore);
+ * else one per core beyond the main thread's, up to 4. SALVAGE_DECODE_THREADS overrides.
+ */
 export function defaultDecodeThreads(): number {
   const env = (globalThis as { process?: { env?: Record<string, string | undefined> } }).process
     ?.env?.SALVAGE_DECODE_THREADS;
   if (env !== undefined && /^\d+$/.test(env)) return Number(env);
-  return Math.min(cores(), 4);
+  const n = cores();
+  return n <= 2 ? 0 : Math.min(n - 1, 4);
 }
 
 /** The compiled worker script (util/worker-script.ts), undefined when there is none. */

@@ -63,7 +63,7 @@ export interface ResticOpenOptions {
   concurrency?: number;
   /** warnings met while reading (legacy index files, unusable key files) */
   onEvent?: (e: RepositoryEvent) => void;
-  /** worker threads decoding data blobs (default min(cores, 4), env SALVAGE_DECODE_THREADS); 0 = inline */
+  /** worker threads decoding data blobs (default: decode-pool.ts defaultDecodeThreads); 0 = inline */
   decodeThreads?: number;
   /** smallest run of data blobs sent to those threads (default 64 KiB; 0 = all, for tests) */
   decodePoolMinBytes?: number;
