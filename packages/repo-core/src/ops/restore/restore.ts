@@ -110,11 +110,15 @@ export interface RestoreSummary {
 type RepoPart = Pick<Repository, 'list' | 'open' | 'chunks' | 'chunkMatches' | 'readFiles'>;
 
 /** files up to this size, in directories this run created, are read in batches (batch-read.ts) */
-const BATCH_FILE_MAX = 4 * 1024 * 1024;
-/** a batch closes at this many bytes or files; BATCHES_IN_FLIGHT bound the memory it holds */
+const BATCH_FILE_MAX = 1024 * 1024;
+/**
+ * a batch closes at this many bytes or files; BATCHES_IN_FLIGHT bound the memory it holds. Larger
+ * files go the ranged path, streamed. Measured on the mixed set (tmpfs): 16 MiB × 3 batches with
+ * files up to 4 MiB peaked at 295 MB RSS, 16 MiB × 2 up to 1 MiB at 198 MB, same speed.
+ */
 const BATCH_BYTES = 16 * 1024 * 1024;
 const BATCH_FILES = 1024;
-const BATCHES_IN_FLIGHT = 3;
+const BATCHES_IN_FLIGHT = 2;
 /** complete files go to a write worker in groups of this many bytes or files */
 const WRITE_GROUP_BYTES = 2 * 1024 * 1024;
 const WRITE_GROUP_FILES = 128;
