@@ -19,6 +19,7 @@ import type { EccStrip } from './blob-crypto.js';
 import type { KopiaBlobStore } from './blob-store.js';
 import { decompressPayload } from './compression.js';
 import type { ContentIndex, ContentInfo } from './content-index.js';
+import { RecentValues } from '../util/recent.js';
 import { parseContentId, toHex, type BlobId, type ContentId } from './ids.js';
 
 /** largest pack range fetched in one request when coalescing neighbours */
@@ -30,6 +31,9 @@ const CACHE_MAX_ITEM = 1024 * 1024;
 /** metadata (`q`) packs up to this size are fetched whole, once, as kopia does */
 const WHOLE_PACK_MAX = 4 * 1024 * 1024;
 const PACK_CACHE_BYTES = 16 * 1024 * 1024;
+/** recently decoded contents kept for reuse by fetchGroup: ≤ 4 × 8 MiB */
+const RECENT_CONTENTS = 4;
+const RECENT_CONTENT_MAX = 8 * 1024 * 1024;
 
 export interface ContentReaderOptions {
   readonly blobs: KopiaBlobStore;
@@ -45,6 +49,7 @@ export class ContentReader {
   private readonly cache = new Map<string, Uint8Array>();
   private cacheBytes = 0;
   private readonly packs = new Map<string, Promise<Uint8Array>>();
+  private readonly recent = new RecentValues<Uint8Array>(RECENT_CONTENTS, RECENT_CONTENT_MAX);
   private packBytes = 0;
 
   constructor(private readonly o: ContentReaderOptions) {}
@@ -105,8 +110,29 @@ export class ContentReader {
     return groups;
   }
 
-  /** the plaintexts of one planned run, in order */
+  /**
+   * the plaintexts of one planned run, in order; contents decoded recently (or being decoded now)
+   * are shared (util/recent.ts), the rest are read as one span
+   */
   async fetchGroup(infos: readonly ContentInfo[]): Promise<Uint8Array[]> {
+    const out: (Promise<Uint8Array> | undefined)[] = infos.map((i) => this.recent.get(i.contentId));
+    const missing = infos.filter((_, i) => out[i] === undefined);
+    if (missing.length > 0) {
+      const fresh = this.fetchSpan(missing);
+      fresh.catch(() => undefined); // surfaced through each content's promise
+      let k = 0;
+      infos.forEach((info, i) => {
+        if (out[i] !== undefined) return;
+        const index = k++;
+        const p = fresh.then((all) => all[index]!);
+        this.recent.set(info.contentId, p);
+        out[i] = p;
+      });
+    }
+    return Promise.all(out as Promise<Uint8Array>[]);
+  }
+
+  private async fetchSpan(infos: readonly ContentInfo[]): Promise<Uint8Array[]> {
     const first = infos[0];
     if (!first) return [];
     if (infos.length === 1) return [await this.get(first.contentId)];

@@ -12,6 +12,7 @@ import type { Storage } from '../storage/storage.js';
 import type { BlobCache } from '../cache/blob-cache.js';
 import type { BlobIndex, BlobLocation, BlobType } from './blob-index.js';
 import type { ResticKey } from './crypto.js';
+import { RecentValues } from '../util/recent.js';
 import { packName } from './layout.js';
 import type { DecodePool } from './decode-pool.js';
 import { decodeBlob } from './pack.js';
@@ -34,9 +35,14 @@ export interface BlobLoaderOptions {
   poolMinBytes?: number;
 }
 
+/** recently decoded data blobs kept for reuse (util/recent.ts): ≤ 4 × 8 MiB */
+const RECENT_BLOBS = 4;
+const RECENT_BLOB_MAX = 8 * 1024 * 1024;
+
 export class BlobLoader {
   readonly #trees = new Map<string, Uint8Array>();
   #treeBytes = 0;
+  readonly #recent = new RecentValues<Uint8Array>(RECENT_BLOBS, RECENT_BLOB_MAX);
 
   constructor(
     readonly storage: Storage,
@@ -107,6 +113,34 @@ export class BlobLoader {
    * Returns their plaintexts in the same order.
    */
   async loadRun(run: readonly BlobLocation[]): Promise<Uint8Array[]> {
+    if (!run.every((l) => l.type === 'data')) return this.#readRun(run);
+    // data blobs decoded recently (or being decoded now) are shared; the rest read as one span
+    const out: Promise<Uint8Array>[] = [];
+    const missing: BlobLocation[] = [];
+    for (const loc of run) {
+      const hit = this.#recent.get(loc.id);
+      if (hit) out.push(hit);
+      else {
+        missing.push(loc);
+        out.push(undefined as unknown as Promise<Uint8Array>);
+      }
+    }
+    if (missing.length > 0) {
+      const fresh = this.#readRun(missing);
+      fresh.catch(() => undefined); // surfaced through each blob's promise
+      let k = 0;
+      run.forEach((loc, i) => {
+        if (out[i] !== undefined) return;
+        const index = k++;
+        const p = fresh.then((all) => all[index]!);
+        this.#recent.set(loc.id, p);
+        out[i] = p;
+      });
+    }
+    return Promise.all(out);
+  }
+
+  async #readRun(run: readonly BlobLocation[]): Promise<Uint8Array[]> {
     const head = run[0]!;
     const last = run[run.length - 1]!;
     const start = head.offset;

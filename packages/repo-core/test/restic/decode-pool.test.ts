@@ -152,8 +152,9 @@ describe('DecodePool', () => {
 
   it('follows the crypto path choice, and the worker counts reach cryptoUsage', async () => {
     requireWorker();
-    const { repo, entry } = await someRun();
     for (const path of ['portable', 'fast'] as const) {
+      // a fresh repository each time: recently decoded blobs are reused, not decoded again
+      const { repo, entry } = await someRun();
       setCryptoPath(path);
       resetCryptoUsage();
       const before = repo.decodePool!.stats.threadedRuns;

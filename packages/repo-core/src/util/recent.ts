@@ -1,0 +1,40 @@
+/**
+ * The last few verified plaintexts by id, shared while still being decoded: a chunk that repeats
+ * (a file made of one block over and over, zero runs, copies of a file) is read and decoded once
+ * while it stays recent, not once per use. Each value was verified when it was made; a failed
+ * decode is forgotten at once so the next use tries again (possibly another copy).
+ * restic's restorer gets the same from writing each downloaded blob to every place it is needed.
+ */
+export class RecentValues<T extends Uint8Array> {
+  readonly #map = new Map<string, Promise<T>>();
+
+  constructor(
+    private readonly maxEntries: number,
+    /** values larger than this are not kept */
+    private readonly maxItemBytes: number,
+  ) {}
+
+  get(id: string): Promise<T> | undefined {
+    const p = this.#map.get(id);
+    if (p) {
+      this.#map.delete(id);
+      this.#map.set(id, p);
+    }
+    return p;
+  }
+
+  /** remembers `value` (in flight) under `id`, evicting the oldest */
+  set(id: string, value: Promise<T>): void {
+    this.#map.delete(id);
+    this.#map.set(id, value);
+    const forget = (): void => {
+      if (this.#map.get(id) === value) this.#map.delete(id);
+    };
+    value.then((v) => {
+      if (v.length > this.maxItemBytes) forget();
+    }, forget);
+    while (this.#map.size > this.maxEntries) {
+      this.#map.delete(this.#map.keys().next().value as string);
+    }
+  }
+}
