@@ -153,7 +153,7 @@ export function registerRestore(program: Command, ctx: Ctx): void {
         throw e;
       } finally {
         renderer.stop();
-        if (summary) report(ctx, summary, o.json === true);
+        if (summary) report(ctx, summary, o.json === true, o.quiet === true);
       }
     } finally {
       process.off('SIGINT', onSig);
@@ -162,11 +162,14 @@ export function registerRestore(program: Command, ctx: Ctx): void {
   });
 }
 
-function report(ctx: Ctx, s: RestoreSummary, json: boolean): void {
+/** the closing summary (not with -q, as restic), then every refused entry */
+function report(ctx: Ctx, s: RestoreSummary, json: boolean, quiet: boolean): void {
   if (json) {
     ctx.json({ message_type: 'summary', ...s });
     return;
   }
+  for (const r of s.refused) ctx.err(`refused: ${r.location}: ${r.message}`);
+  if (quiet) return;
   const verb = s.dryRun ? 'would restore' : 'restored';
   ctx.err(
     `${verb} ${s.filesRestored + s.filesUpdated} files (${formatSize(s.bytesFetched)} fetched), ${s.filesUnchanged} unchanged, ` +
@@ -174,5 +177,4 @@ function report(ctx: Ctx, s: RestoreSummary, json: boolean): void {
       (s.deleted ? `, ${s.deleted} deleted` : '') +
       (s.verified !== undefined ? `, ${s.verified} verified` : ''),
   );
-  for (const r of s.refused) ctx.err(`refused: ${r.location}: ${r.message}`);
 }

@@ -268,7 +268,7 @@ export class S3Storage implements Storage {
     const tls = tlsCause(e);
     if (tls)
       return new TlsError(
-        `TLS handshake with ${this.location} failed (${tls}): pass the server's CA with --s3-ca-file (or --s3-insecure-tls to skip checks)`,
+        `TLS handshake with ${this.location} failed (${tls}): if the server's certificate comes from a private CA, pass that CA with --cacert FILE (or skip verification with --insecure-tls)`,
         data,
         { cause: e },
       );
