@@ -12,6 +12,7 @@ import { createHash } from 'node:crypto';
 import { constants } from 'node:fs';
 import { lstat, open, rename, unlink, type FileHandle } from 'node:fs/promises';
 import { sha256 } from '../../crypto/sha256.js';
+import { IntegrityError } from '../../errors.js';
 import type { ContentChunk, Entry, Repository } from '../../model.js';
 import type { Limit } from './limit.js';
 
@@ -287,6 +288,28 @@ export async function writeContent(
   } finally {
     await fh.close();
   }
+}
+
+/** the whole stream, checked against the expected size */
+export async function readAll(stream: ReadableStream<Uint8Array>, size: number): Promise<Buffer> {
+  const parts: Uint8Array[] = [];
+  let n = 0;
+  const reader = stream.getReader();
+  try {
+    for (;;) {
+      const { done, value } = await reader.read();
+      if (done) break;
+      n += value.length;
+      if (n > size) throw new IntegrityError(`file content is longer than its size ${size}`);
+      parts.push(value);
+    }
+  } finally {
+    reader.releaseLock();
+  }
+  if (n !== size) throw new IntegrityError(`file content has ${n} bytes, its size is ${size}`);
+  return parts.length === 1
+    ? Buffer.from(parts[0]!.buffer, parts[0]!.byteOffset, parts[0]!.byteLength)
+    : Buffer.concat(parts);
 }
 
 /** the final step: the complete temp file replaces whatever was at the final name */

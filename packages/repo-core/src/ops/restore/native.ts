@@ -56,7 +56,8 @@ export function nativeAvailable(): boolean {
 
 const NS = 1_000_000_000n;
 
-function split(ns: bigint): [number, number] {
+/** seconds and nanoseconds (0 ≤ ns < 1e9), also for times before 1970 */
+export function splitNs(ns: bigint): [number, number] {
   let sec = ns / NS;
   let nsec = ns % NS;
   if (nsec < 0n) {
@@ -69,13 +70,22 @@ function split(ns: bigint): [number, number] {
 /** sets atime and mtime without following a symlink; nanoseconds with the helper */
 export async function setTimes(path: Buffer, atimeNs: bigint, mtimeNs: bigint): Promise<void> {
   const a = load();
-  const [as, an] = split(atimeNs);
-  const [ms, mn] = split(mtimeNs);
+  const [as, an] = splitNs(atimeNs);
+  const [ms, mn] = splitNs(mtimeNs);
   if (a) {
     a.utimens(path, as, an, ms, mn);
     return;
   }
-  await lutimes(path, as + an / 1e9, ms + mn / 1e9);
+  await lutimes(path, portableTime(atimeNs), portableTime(mtimeNs));
+}
+
+/**
+ * A time for Node's utimes family (microseconds), as a numeric string: Node replaces a negative
+ * number (a time before 1970) with the current time, but takes a string as it is.
+ */
+export function portableTime(ns: bigint): string {
+  const [s, n] = splitNs(ns);
+  return String(s + n / 1e9);
 }
 
 function pathArg(path: Buffer): string {

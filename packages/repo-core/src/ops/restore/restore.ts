@@ -10,7 +10,7 @@
  */
 
 import { createHash } from 'node:crypto';
-import { constants, readdirSync, renameSync } from 'node:fs';
+import { constants, readdirSync } from 'node:fs';
 import { link, mkdir, open, readdir, rename, symlink } from 'node:fs/promises';
 import { availableParallelism } from 'node:os';
 import { resolve } from 'node:path';
@@ -23,6 +23,7 @@ import {
   commitTemp,
   isTempName,
   matchingChunks,
+  readAll,
   tempNameFor,
   writeContent,
   type RangeHash,
@@ -40,7 +41,6 @@ import {
 import { makeDevice, makeFifo } from './native.js';
 import { DirCache, ensureDir, lstatOrUndefined, removeAny } from './target-fs.js';
 import { verifyFile } from './verify.js';
-import { readAll, SMALL_FILE, writeSmallFile } from './small-file.js';
 import { WritePool, type WriteJob, type WriteResult } from './write-pool.js';
 
 export type OverwriteMode = 'always' | 'if-changed' | 'if-newer' | 'never';
@@ -296,41 +296,16 @@ export async function restore(
       return dirs.isFresh(slash < 0 ? Buffer.alloc(0) : item.path.subarray(0, slash));
     };
 
-    /** one restored small file: temp name, content, metadata, rename (directory is fresh) */
-    const writeFresh = async (item: WalkItem, data: Uint8Array): Promise<void> => {
-      const { entry } = item;
-      const finalPath = abs(item.path);
-      const tmp = tempNameFor(finalPath);
-      await writeSmallFile(tmp, data, entry, meta(item.location));
-      await applyTimes(tmp, entry);
-      renameSync(tmp, finalPath);
-      counter.addBytes(data.length);
-      summary.bytesFetched += data.length;
-      if (options.verify) {
-        restoredFiles.push({
-          item,
-          hashes: [
-            {
-              offset: 0,
-              length: data.length,
-              sha256: createHash('sha256').update(data).digest('hex'),
-            },
-          ],
-        });
-      }
-      done('restored', item, entry.size);
-    };
-
     const restoreFile = async (item: WalkItem): Promise<void> => {
       const { entry } = item;
       const finalPath = abs(item.path);
-      if (!dry && parentFresh(item) && entry.size <= SMALL_FILE && !options.sparse) {
-        // fast path: nothing can exist below a directory this run created
+      if (!dry && parentFresh(item) && entry.size <= BATCH_FILE_MAX) {
+        // a repository without readFiles: nothing can exist below a directory this run created
         const data = await readAll(
           r.open(item.entry, undefined, { signal: options.signal }),
           entry.size,
         );
-        return writeFresh(item, data);
+        return writeGroup([{ item, data }]);
       }
       if (!(await shouldOverwrite(item))) return done('skipped', item, entry.size);
       const existing = await lstatOrUndefined(finalPath);

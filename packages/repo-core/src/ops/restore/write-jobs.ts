@@ -5,7 +5,7 @@
  * calls it off the main thread, and WritePool (write-pool.ts) calls it inline when there are no
  * workers, so both paths give the same results.
  *
- * Failures follow small-file.ts and metadata.ts: owner and xattrs are warnings (as in restic);
+ * Failures follow metadata.ts: owner and xattrs are warnings (as in restic);
  * anything else is the job's error, the temp file is removed, and the batch goes on. A temp file
  * that already existed is never removed nor written: the create fails with EEXIST first.
  *
@@ -27,7 +27,7 @@ import {
   unlinkSync,
   writeSync,
 } from 'node:fs';
-import { posixAddon, type PosixAddon } from './native.js';
+import { portableTime, posixAddon, splitNs, type PosixAddon } from './native.js';
 
 export interface WriteJob {
   /** temp path (absolute); must not exist */
@@ -57,19 +57,6 @@ export interface WriteResult {
 
 const CREATE_FLAGS =
   constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL | constants.O_NOFOLLOW;
-
-const NS = 1_000_000_000n;
-
-/** seconds and nanoseconds (0 ≤ ns < 1e9), also for times before 1970 */
-function split(ns: bigint): [number, number] {
-  let sec = ns / NS;
-  let nsec = ns % NS;
-  if (nsec < 0n) {
-    nsec += NS;
-    sec -= 1n;
-  }
-  return [Number(sec), Number(nsec)];
-}
 
 const SPARSE_BLOCK = 4096;
 
@@ -150,11 +137,11 @@ function writeJob(job: WriteJob, data: Uint8Array, addon: PosixAddon | null): Wr
       }
     }
     // times last: nothing after this changes them (close and rename touch only ctime)
-    const [as, an] = split(job.atimeNs);
-    const [ms, mn] = split(job.mtimeNs);
-    if (addon) addon.utimens(job.tmp, as, an, ms, mn);
-    // as numeric strings: Node replaces a negative number (before 1970) with the current time
-    else futimesSync(fd, String(as + an / 1e9), String(ms + mn / 1e9));
+    if (addon) {
+      const [as, an] = splitNs(job.atimeNs);
+      const [ms, mn] = splitNs(job.mtimeNs);
+      addon.utimens(job.tmp, as, an, ms, mn);
+    } else futimesSync(fd, portableTime(job.atimeNs), portableTime(job.mtimeNs));
     closeSync(fd);
     fd = -1;
     renameSync(job.tmp, job.final);
