@@ -5,10 +5,9 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { PassThrough } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { main } from '../../packages/cli/src/main.js';
 import { EXIT } from '../../packages/cli/src/exit-codes.js';
+import { runCli, type CliResult } from '../harness/cli-run.js';
 import { compareTree, explainDifferences } from '../harness/compare-tree.js';
 import { fixtureRepoPath, loadFixtures, loadManifest } from '../harness/fixtures.js';
 import { startMinio, type MinioServer } from '../harness/minio.js';
@@ -42,20 +41,22 @@ afterAll(async () => {
   for (const d of temps) rmSync(d, { recursive: true, force: true });
 });
 
-async function run(argv: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  const stdout = new PassThrough();
-  const stderr = new PassThrough();
-  const out: Buffer[] = [];
-  const err: Buffer[] = [];
-  stdout.on('data', (b: Buffer) => out.push(b));
-  stderr.on('data', (b: Buffer) => err.push(b));
-  const code = await main(argv, { env, stdout, stderr });
-  return {
-    code,
-    stdout: Buffer.concat(out).toString('utf8'),
-    stderr: Buffer.concat(err).toString('utf8'),
-  };
-}
+const run = (argv: string[]): Promise<CliResult> => runCli(argv, env);
+
+/** `salvage restore` of the newest fixture snapshot from the bucket, trusting its CA, quietly */
+const restoreFromBucket = (target: string, ...extra: string[]): Promise<CliResult> =>
+  run([
+    '-r',
+    repo,
+    '--cacert',
+    minio.caFile!,
+    '-q',
+    'restore',
+    fx.snapshots.at(-1)!.id,
+    '--target',
+    target,
+    ...extra,
+  ]);
 
 describe('salvage over S3 with TLS', () => {
   it('--cacert trusts the bucket’s CA', async () => {
@@ -83,17 +84,7 @@ describe('salvage over S3 with TLS', () => {
   it('restore from the bucket matches the manifest', async () => {
     const snap = fx.snapshots.at(-1)!;
     const target = join(tmp(), 'out');
-    const r = await run([
-      '-r',
-      repo,
-      '--cacert',
-      minio.caFile!,
-      '-q',
-      'restore',
-      snap.id,
-      '--target',
-      target,
-    ]);
+    const r = await restoreFromBucket(target);
     expect(r.stderr).toBe('');
     expect(r.code).toBe(EXIT.ok);
     const manifest = loadManifest(snap.manifest);
@@ -108,19 +99,7 @@ describe('salvage over S3 with TLS', () => {
     const manifest = loadManifest(snap.manifest);
     for (const mode of ['id', 'name']) {
       const target = join(tmp(), mode);
-      const r = await run([
-        '-r',
-        repo,
-        '--cacert',
-        minio.caFile!,
-        '-q',
-        'restore',
-        snap.id,
-        '--target',
-        target,
-        '--owner',
-        mode,
-      ]);
+      const r = await restoreFromBucket(target, '--owner', mode);
       expect(r.code, r.stderr).toBe(EXIT.ok);
       const diffs = await compareTree(target, manifest);
       expect(explainDifferences(diffs, fx.expectedDifferences, manifest).unexpected).toEqual([]);

@@ -4,11 +4,10 @@ import { execFileSync } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { PassThrough } from 'node:stream';
 import { afterAll, describe, expect, it } from 'vitest';
 import { errorClasses } from '@salvage/repo-core';
-import { main } from '../../packages/cli/src/main.js';
 import { exitCodeByKind, EXIT } from '../../packages/cli/src/exit-codes.js';
+import { runCli, type CliResult } from '../harness/cli-run.js';
 import { fixtureRepoPath, loadFixtures } from '../harness/fixtures.js';
 
 const temps: string[] = [];
@@ -21,23 +20,8 @@ afterAll(() => {
   for (const d of temps) rmSync(d, { recursive: true, force: true });
 });
 
-async function run(
-  argv: string[],
-  env: Record<string, string> = {},
-): Promise<{ code: number; stdout: string; stderr: string }> {
-  const stdout = new PassThrough();
-  const stderr = new PassThrough();
-  const out: Buffer[] = [];
-  const err: Buffer[] = [];
-  stdout.on('data', (b: Buffer) => out.push(b));
-  stderr.on('data', (b: Buffer) => err.push(b));
-  const code = await main(argv, { env, stdout, stderr });
-  return {
-    code,
-    stdout: Buffer.concat(out).toString('utf8'),
-    stderr: Buffer.concat(err).toString('utf8'),
-  };
-}
+const run = (argv: string[], env: Record<string, string> = {}): Promise<CliResult> =>
+  runCli(argv, env);
 
 const ndjson = (s: string): unknown[] =>
   s

@@ -24,7 +24,7 @@ import {
 } from '@salvage/repo-core';
 import { fixtureRepoPath, loadFixtures, loadManifest } from '../harness/fixtures.js';
 import type { RepoFixture } from '../harness/types.js';
-import { CountingStorage } from './counting-storage.js';
+import { CountingStorage } from '../../packages/repo-core/test/storage/counting-storage.js';
 
 const temps: string[] = [];
 const tmp = (): string => {
@@ -166,9 +166,9 @@ for (const fx of picks) {
       const full = new CountingStorage(new LocalStorage(fixtureRepoPath(fx.name)));
       let repo = await open(fx, full);
       let root = await lastSnapshotRoot(repo, fx);
-      const before = full.reads;
+      const before = full.count;
       await restore(repo, root, { target: tmp() }).catch(() => undefined);
-      const fullReads = full.reads - before;
+      const fullReads = full.count - before;
       await repo.close();
 
       const t = tmp();
@@ -176,7 +176,7 @@ for (const fx of picks) {
       repo = await open(fx, counting);
       root = await lastSnapshotRoot(repo, fx);
       const ac = new AbortController();
-      const start = counting.reads;
+      const start = counting.count;
       counting.onRead = (n) => {
         if (n - start >= Math.max(2, Math.floor(fullReads / 2))) ac.abort();
       };
@@ -219,12 +219,12 @@ for (const fx of picks) {
 
       // a third run over a complete target fetches no file content at all
       opened.length = 0;
-      const r3 = counting.reads;
+      const r3 = counting.count;
       await restore(spy, root, { target: t }).catch((e: unknown) => {
         if (!(e instanceof PartialFailureError)) throw e;
       });
       expect(opened).toEqual([]);
-      expect(counting.reads - r3).toBeLessThan(fullReads);
+      expect(counting.count - r3).toBeLessThan(fullReads);
       await repo.close();
     });
   });

@@ -87,7 +87,7 @@ describe('CoalescingStorage', () => {
     ];
     const got = await Promise.all(ranges.map((r) => st.read('data/b', r)));
     got.forEach((g, i) => expect(Buffer.from(g).equals(slice(B, ranges[i]!))).toBe(true));
-    expect(counting.reads).toEqual([{ name: 'data/b', offset: 0, length: 2000 }]);
+    expect(counting.reads).toEqual([{ name: 'data/b', offset: 0, length: 2000, ranged: true }]);
   });
 
   it('splits on gaps larger than maxGap and spans larger than maxSpan', async () => {
