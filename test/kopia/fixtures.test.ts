@@ -4,31 +4,15 @@
  * local directory and from a real MinIO (plain and TLS). Sharded filesystem repositories are
  * uploaded with their shard paths as keys and must still open; the flat one is read from disk.
  */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 
-import { openRepository, type Repository } from '@salvage/repo-core';
-
-import { fixtureRepoPath, loadFixtures, loadManifest } from '../harness/fixtures.js';
-import { startMinio, type MinioServer } from '../harness/minio.js';
+import { loadFixtures, loadManifest } from '../harness/fixtures.js';
+import { serveFixtures, type Where } from '../harness/fixture-buckets.js';
 import { compareSnapshotWithManifest } from '../harness/read-compare.js';
 
 const KOPIA = loadFixtures().filter((f) => f.format === 'kopia');
 
-let plain: MinioServer;
-let tls: MinioServer;
-
-beforeAll(async () => {
-  [plain, tls] = await Promise.all([startMinio(), startMinio({ tls: true })]);
-  for (const m of [plain, tls]) {
-    await m.createBucket('fixtures');
-    for (const f of KOPIA)
-      await m.uploadDir('fixtures', `kopia/${f.name}/`, fixtureRepoPath(f.name));
-  }
-});
-
-afterAll(async () => {
-  await Promise.all([plain?.stop(), tls?.stop()]);
-});
+const { openAt } = serveFixtures(KOPIA);
 
 it('the catalogue has every kopia repository the reader must handle', () => {
   expect(KOPIA.map((f) => f.name).sort()).toEqual(
@@ -47,24 +31,6 @@ it('the catalogue has every kopia repository the reader must handle', () => {
   );
 });
 
-type Where = 'local' | 'minio' | 'minio-tls';
-
-async function openAt(where: Where, name: string, password: string): Promise<Repository> {
-  if (where === 'local')
-    return openRepository(fixtureRepoPath(name), { password, cacheDir: false });
-  const m = where === 'minio' ? plain : tls;
-  return openRepository(`s3:${m.endpoint}/fixtures/kopia/${name}`, {
-    password,
-    cacheDir: false,
-    s3: {
-      accessKeyId: m.accessKey,
-      secretAccessKey: m.secretKey,
-      region: m.region,
-      ...(m.caFile ? { caFile: m.caFile } : {}),
-    },
-  });
-}
-
 // every repository from disk and from plain MinIO; TLS (the CA path) on one sharded and the flat one
 const CASES: [Where, string][] = [
   ...KOPIA.map((f): [Where, string] => ['local', f.name]),
@@ -76,7 +42,7 @@ const CASES: [Where, string][] = [
 describe('kopia fixtures', () => {
   it.each(CASES)('from %s: %s matches its manifests', async (where, name) => {
     const f = KOPIA.find((x) => x.name === name)!;
-    const repo = await openAt(where, f.name, f.password);
+    const repo = await openAt(where, f);
     try {
       const snaps = await repo.snapshots();
       // deleted snapshots (kopia-maintenance) are not listed: the catalogue holds live ones only

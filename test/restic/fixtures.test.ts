@@ -4,7 +4,7 @@
  * type, mode, mtime, link target, hard links) — from the local directory and from a real MinIO,
  * plain and TLS with the generated CA.
  */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 
 import {
   resolvePath,
@@ -12,14 +12,13 @@ import {
   openRepository,
   type ContentChunk,
   type Entry,
-  type Repository,
   type ResticRepository,
 } from '@salvage/repo-core';
 
 import { CountingStorage } from '../../packages/repo-core/test/storage/counting-storage.js';
 
 import { fixtureRepoPath, loadFixtures, loadManifest } from '../harness/fixtures.js';
-import { startMinio, type MinioServer } from '../harness/minio.js';
+import { serveFixtures, type Where } from '../harness/fixture-buckets.js';
 import { compareSnapshotWithManifest } from '../harness/read-compare.js';
 
 /** SHA-256 of 512 KiB of zeros (restic spec §14) */
@@ -30,21 +29,7 @@ const RESTIC = loadFixtures().filter((f) => f.format === 'restic');
 // S3 fixture pass costs ~2,000 requests, and TLS changes only the transport).
 const TLS_SET = new Set(['restic-v1', 'restic-v2-auto']);
 
-let plain: MinioServer;
-let tls: MinioServer;
-
-beforeAll(async () => {
-  [plain, tls] = await Promise.all([startMinio(), startMinio({ tls: true })]);
-  for (const m of [plain, tls]) {
-    await m.createBucket('fixtures');
-    for (const f of RESTIC)
-      await m.uploadDir('fixtures', `restic/${f.name}/`, fixtureRepoPath(f.name));
-  }
-});
-
-afterAll(async () => {
-  await Promise.all([plain?.stop(), tls?.stop()]);
-});
+const { openAt } = serveFixtures(RESTIC);
 
 it('the catalogue has the four restic repositories', () => {
   expect(RESTIC.map((f) => f.name).sort()).toEqual([
@@ -55,24 +40,6 @@ it('the catalogue has the four restic repositories', () => {
   ]);
 });
 
-type Where = 'local' | 'minio' | 'minio-tls';
-
-async function openAt(where: Where, name: string, password: string): Promise<Repository> {
-  if (where === 'local')
-    return openRepository(fixtureRepoPath(name), { password, cacheDir: false });
-  const m = where === 'minio' ? plain : tls;
-  return openRepository(`s3:${m.endpoint}/fixtures/restic/${name}`, {
-    password,
-    cacheDir: false,
-    s3: {
-      accessKeyId: m.accessKey,
-      secretAccessKey: m.secretKey,
-      region: m.region,
-      ...(m.caFile ? { caFile: m.caFile } : {}),
-    },
-  });
-}
-
 const cases: [Where, string, (typeof RESTIC)[number]][] = [];
 for (const where of ['local', 'minio', 'minio-tls'] as const)
   for (const f of RESTIC)
@@ -80,7 +47,7 @@ for (const where of ['local', 'minio', 'minio-tls'] as const)
 
 describe('restic fixtures', () => {
   it.each(cases)('from %s: %s matches its manifests', async (where, _n, f) => {
-    const repo = await openAt(where, f.name, f.password);
+    const repo = await openAt(where, f);
     const snaps = await repo.snapshots();
     expect(snaps.map((s) => s.id)).toEqual(f.snapshots.map((s) => s.id));
     for (const [i, s] of f.snapshots.entries()) {
