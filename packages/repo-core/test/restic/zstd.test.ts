@@ -2,6 +2,7 @@
  * zstd decoder: both backends (WASM libzstd and pure-JS fzstd) on frames made by libzstd,
  * concatenated frames, skippable frames, frames without a content size, and hostile headers.
  */
+import { randomBytes } from 'node:crypto';
 import { createRequire } from 'node:module';
 
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -68,7 +69,11 @@ describe.each(['wasm', 'js'] as const)('%s backend', (backend) => {
     const a = text(1000);
     const b = text(70000);
     const input = Buffer.concat([bw.compress(a, 3), skippable, rawFrameNoSize(b.subarray(0, 500))]);
-    expect(scanZstdFrames(input)).toEqual({ frames: 2, contentSize: undefined });
+    expect(scanZstdFrames(input)).toEqual({
+      frames: 2,
+      contentSize: undefined,
+      storedSize: undefined,
+    });
     const out = await zstdDecompress(input, { maxLength: 10_000 });
     expect(Buffer.compare(out, Buffer.concat([a, b.subarray(0, 500)]))).toBe(0);
     await expect(zstdDecompress(input, { maxLength: 1200 })).rejects.toThrow(ZstdError);
@@ -85,5 +90,81 @@ describe.each(['wasm', 'js'] as const)('%s backend', (backend) => {
     // single-segment frame claiming 2^40 bytes
     const huge = new Uint8Array([0x28, 0xb5, 0x2f, 0xfd, 0xe0, 0, 0, 0, 0, 0, 1, 0, 0, 1, 0, 0]);
     await expect(zstdDecompress(huge, { maxLength: 1 << 20 })).rejects.toThrow(ZstdError);
+  });
+});
+
+/** A block header (RFC 8878 §3.1.1.2): last flag, type (0 raw, 1 RLE, 2 compressed), size. */
+function blockHeader(last: boolean, type: number, size: number): number[] {
+  const bh = (size << 3) | (type << 1) | (last ? 1 : 0);
+  return [bh & 0xff, (bh >> 8) & 0xff, (bh >> 16) & 0xff];
+}
+
+describe('stored-only frames (Raw and RLE blocks) are copied without a decoder', () => {
+  it('finds them in libzstd output for random data and decodes them as libzstd does', async () => {
+    const src = randomBytes(700_000);
+    const frame = bw.compress(src, 3);
+    const scan = scanZstdFrames(frame);
+    expect(scan.storedSize).toBe(src.length);
+    const out = await zstdDecompress(frame, { maxLength: src.length, exactLength: src.length });
+    expect(Buffer.compare(out, src)).toBe(0);
+    await expect(zstdDecompress(frame, { maxLength: src.length - 1 })).rejects.toThrow(ZstdError);
+  });
+
+  it('decodes Raw and RLE blocks across frames, with skippable frames between', async () => {
+    const a = randomBytes(300);
+    const hdr = [0x28, 0xb5, 0x2f, 0xfd, 0x00, 0x58];
+    const f1 = [...hdr, ...blockHeader(false, 0, a.length), ...a, ...blockHeader(true, 1, 1000), 7];
+    const f2 = [...hdr, ...blockHeader(true, 0, 5), 1, 2, 3, 4, 5];
+    const input = new Uint8Array([...f1, ...skippable, ...f2]);
+    expect(scanZstdFrames(input)).toEqual({ frames: 2, contentSize: undefined, storedSize: 1305 });
+    const want = Buffer.concat([a, Buffer.alloc(1000, 7), Buffer.from([1, 2, 3, 4, 5])]);
+    for (const backend of ['wasm', 'js'] as const) {
+      forceZstdBackend(backend);
+      const out = await zstdDecompress(input, { maxLength: 2000 });
+      expect(Buffer.compare(out, want)).toBe(0);
+    }
+    forceZstdBackend(undefined);
+    await expect(zstdDecompress(input, { maxLength: 1304 })).rejects.toThrow(ZstdError);
+  });
+
+  it('leaves frames with a compressed block or a checksum to the decoder', () => {
+    expect(scanZstdFrames(bw.compress(text(5000), 3)).storedSize).toBeUndefined();
+    // checksum flag (bit 2) set: libzstd verifies XXH64, so the copy path must not take it
+    const withSum = new Uint8Array([
+      0x28,
+      0xb5,
+      0x2f,
+      0xfd,
+      0x04,
+      0x58,
+      ...blockHeader(true, 0, 3),
+      1,
+      2,
+      3,
+      0,
+      0,
+      0,
+      0,
+    ]);
+    const scan = scanZstdFrames(withSum);
+    expect(scan.frames).toBe(1);
+    expect(scan.storedSize).toBeUndefined();
+  });
+
+  it('checks a declared content size against the stored length', async () => {
+    // single segment, 1-byte content size 4, but the raw block holds 3 bytes
+    const lying = new Uint8Array([
+      0x28,
+      0xb5,
+      0x2f,
+      0xfd,
+      0x20,
+      4,
+      ...blockHeader(true, 0, 3),
+      1,
+      2,
+      3,
+    ]);
+    await expect(zstdDecompress(lying, { maxLength: 100 })).rejects.toThrow(ZstdError);
   });
 });
