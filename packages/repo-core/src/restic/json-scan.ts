@@ -100,21 +100,37 @@ export function* scanTreeNodes(s: string): Generator<string> {
 const bigIntPatterns = new Map<string, RegExp>();
 
 /**
- * JSON.parse of one object that keeps large integers of the named top-level keys exact: when one
- * of them parses to an unsafe integer, the text is parsed again with values of 16+ digits turned
- * into strings first (spec §20.1). A key pattern preceded by `{` or `,` cannot occur inside a JSON
- * string, where every `"` is escaped. Most texts (tree nodes) need the one plain parse only.
+ * `text` with every integer of 16+ digits that is the value of one of the named keys turned into
+ * a string, so JSON.parse keeps it exact (spec §20.1). A key pattern preceded by `{` or `,`
+ * cannot occur inside a JSON string, where every `"` is escaped; nested objects match too.
  */
-export function parseWithBigInts(text: string, keys: readonly string[]): unknown {
-  const plain = JSON.parse(text) as unknown;
-  if (typeof plain !== 'object' || plain === null) return plain;
-  const o = plain as Record<string, unknown>;
-  if (!keys.some((k) => typeof o[k] === 'number' && !Number.isSafeInteger(o[k]))) return plain;
+export function quoteBigInts(text: string, keys: readonly string[]): string {
   const cacheKey = keys.join('|');
   let re = bigIntPatterns.get(cacheKey);
   if (!re) {
     re = new RegExp(`([{,]\\s*"(?:${cacheKey})"\\s*:\\s*)(-?\\d{16,})`, 'g');
     bigIntPatterns.set(cacheKey, re);
   }
-  return JSON.parse(text.replace(re, '$1"$2"'));
+  return text.replace(re, '$1"$2"');
+}
+
+/** true when one of the named keys of `o` holds a number JSON.parse could not keep exact */
+export function hasUnsafeInt(o: Record<string, unknown>, keys: readonly string[]): boolean {
+  for (const k of keys) {
+    const v = o[k];
+    if (typeof v === 'number' && !Number.isSafeInteger(v)) return true;
+  }
+  return false;
+}
+
+/**
+ * JSON.parse of one object that keeps large integers of the named top-level keys exact: only
+ * when one of them parses to an unsafe integer is the text parsed again through `quoteBigInts`.
+ * Most texts need the one plain parse.
+ */
+export function parseWithBigInts(text: string, keys: readonly string[]): unknown {
+  const plain = JSON.parse(text) as unknown;
+  if (typeof plain !== 'object' || plain === null) return plain;
+  if (!hasUnsafeInt(plain as Record<string, unknown>, keys)) return plain;
+  return JSON.parse(quoteBigInts(text, keys));
 }

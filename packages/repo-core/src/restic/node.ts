@@ -19,7 +19,7 @@ export type ResticRef =
   | { readonly kind: 'file'; readonly content: readonly string[] }
   | { readonly kind: 'other' };
 
-interface RawNode {
+export interface RawNode {
   name?: unknown;
   type?: unknown;
   mode?: unknown;
@@ -42,7 +42,7 @@ interface RawNode {
   subtree?: unknown;
 }
 
-const BIG_KEYS = ['inode', 'device_id', 'device', 'size', 'links'] as const;
+export const BIG_KEYS = ['inode', 'device_id', 'device', 'size', 'links'] as const;
 
 // Go os.FileMode bits (spec §12.3)
 const GO_SETUID = 1 << 23;
@@ -60,6 +60,7 @@ const TYPES: Record<string, EntryType> = {
 };
 
 const dec = new TextDecoder();
+const enc = new TextEncoder();
 
 function big(v: unknown): bigint | undefined {
   if (typeof v === 'number' && Number.isInteger(v)) return BigInt(v);
@@ -68,6 +69,7 @@ function big(v: unknown): bigint | undefined {
 }
 
 function num(v: unknown): number | undefined {
+  if (typeof v === 'number') return Number.isInteger(v) ? v : undefined;
   const b = big(v);
   return b === undefined ? undefined : Number(b);
 }
@@ -115,8 +117,6 @@ export function nodeToEntry(raw: RawNode, where: string): Entry {
   const mode =
     goMode === undefined ? (type === 'dir' ? 0o755 : 0o644) : goModeToPosixPerm(goMode >>> 0);
   const links = num(raw.links);
-  const inode = big(raw.inode);
-  const deviceId = big(raw.device_id) ?? 0n;
 
   let ref: Entry['ref'] = { kind: 'other' } satisfies ResticRef;
   let contentId: string | undefined;
@@ -132,16 +132,16 @@ export function nodeToEntry(raw: RawNode, where: string): Entry {
       throw new IntegrityError(`${where}: file node ${quoted} has a bad content list`, { where });
     const ids = content.map((c) => c.toLowerCase());
     ref = { kind: 'file', content: ids } satisfies ResticRef;
-    contentId = `file:${toHex(sha256(new TextEncoder().encode(ids.join(''))))}`;
+    // one blob: its id names the content; more: a hash of the list (never equal to a blob id)
+    contentId =
+      ids.length === 1 ? `file:${ids[0]}` : `file:${toHex(sha256(enc.encode(ids.join(''))))}`;
   }
 
   let linkTarget: Uint8Array | undefined;
   if (type === 'symlink') {
     const rawTarget = str(raw.linktarget_raw);
     linkTarget =
-      rawTarget !== undefined
-        ? fromBase64(rawTarget)
-        : new TextEncoder().encode(str(raw.linktarget) ?? '');
+      rawTarget !== undefined ? fromBase64(rawTarget) : enc.encode(str(raw.linktarget) ?? '');
   }
 
   let device: DeviceNumber | undefined;
@@ -178,13 +178,15 @@ export function nodeToEntry(raw: RawNode, where: string): Entry {
     device,
     xattrs,
     links,
-    hardlinkKey:
-      type === 'file' && links !== undefined && links > 1 && inode !== undefined
-        ? `${deviceId}:${inode}`
-        : undefined,
+    hardlinkKey: type === 'file' && links !== undefined && links > 1 ? hardlinkKey(raw) : undefined,
     contentId,
     ref,
   };
+}
+
+function hardlinkKey(raw: RawNode): string | undefined {
+  const inode = big(raw.inode);
+  return inode === undefined ? undefined : `${big(raw.device_id) ?? 0n}:${inode}`;
 }
 
 function timeField(v: unknown): bigint | undefined {

@@ -16,6 +16,8 @@ import { goUnquote } from '../../src/restic/go-quote.js';
 import { scanTreeNodes } from '../../src/restic/json-scan.js';
 import { linuxDevice, parseNodeText } from '../../src/restic/node.js';
 import { parseTimeNs } from '../../src/restic/time.js';
+import { parseTree } from '../../src/restic/tree.js';
+import { IntegrityError } from '../../src/errors.js';
 
 const hex = (b: Uint8Array) => Buffer.from(b).toString('hex');
 
@@ -40,6 +42,26 @@ it('parses RFC 3339 times to exact nanoseconds', () => {
   expect(parseTimeNs('2024-10-08T08:11:00.5239522+02:00')).toBe(1728367860523952200n);
   expect(parseTimeNs('0000-01-02T03:04:05.000000006+00:00')).toBe(-62167121755000000000n + 6n);
   expect(parseTimeNs('yesterday')).toBeUndefined();
+  // the other spellings RFC 3339 allows, and more than nine fraction digits (truncated)
+  expect(parseTimeNs('2021-06-15t12:34:56.1z')).toBe(1623760496100000000n);
+  expect(parseTimeNs('2021-06-15 12:34:56.1234567891Z')).toBe(1623760496123456789n);
+  expect(parseTimeNs('2021-01-01T10:00:00-0530')).toBe(1609515000000000000n);
+  // repeated texts (mtime = atime = ctime) give the same value, interleaved ones their own
+  for (const t of ['1970-01-01T00:00:01Z', '1970-01-01T00:00:01Z', '1970-01-01T00:00:02Z'])
+    expect(parseTimeNs(t)).toBe(BigInt(t.slice(-2, -1)) * 1_000_000_000n);
+  for (const bad of [
+    '2021-06-15T12:34:56',
+    '2021-06-15T12:34:56.Z',
+    '2021-06-15T12:34:5xZ',
+    '2021-13-15T12:34:56Z',
+    '2021-06-00T12:34:56Z',
+    '2021-06-15X12:34:56Z',
+    '2021-06-15T12:34:56Zjunk',
+    '2021-06-15T12:34:56+05:3',
+    '2021-06-15T12:34:56+05:300',
+    '21-06-15T12:34:56Z',
+  ])
+    expect(parseTimeNs(bad), bad).toBeUndefined();
 });
 
 it('maps node fields (mode, device, link target, xattrs, hard links, big numbers)', () => {
@@ -76,6 +98,39 @@ it('scans tree nodes one by one, tolerating unknown keys and null', () => {
   expect([...scanTreeNodes('{"nodes":null}')]).toEqual([]);
   expect([...scanTreeNodes('{"nodes":[]}\n')]).toEqual([]);
   expect(() => [...scanTreeNodes('{"nodes":[{"name":"a"}')]).toThrow();
+});
+
+it('parses a tree whole or node by node with the same result, big integers exact', () => {
+  const id = '07854d2fef297a06ba81685e660c332de36d5d18d546927d30daad6d7fda1541';
+  const node = (i: number, inode: string) =>
+    `{"name":"f${i}","type":"file","mode":420,"mtime":"2021-06-15T12:34:56.${String(i).padStart(9, '0')}Z","inode":${inode},"device_id":18446744073709551615,"links":2,"size":5,"content":["${id}"]}`;
+  const text = (n: number) =>
+    `{"nodes":[${Array.from({ length: n }, (_, i) => node(i, i === 1 ? '9007199254740993' : String(i))).join(',')}]}\n`;
+  const bytes = (t: string) => new TextEncoder().encode(t);
+  const small = [...parseTree(bytes(text(3)), 't')];
+  expect(small.map((e) => e.hardlinkKey)).toEqual([
+    '18446744073709551615:0',
+    '18446744073709551615:9007199254740993',
+    '18446744073709551615:2',
+  ]);
+  expect(small[2]!.mtimeNs).toBe(1623760496000000002n);
+  expect(small[0]!.contentId).toBe(`file:${id}`);
+  // more than 4 Mi characters: scanned node by node, same entries
+  const bigText = text(25_000);
+  expect(bigText.length).toBeGreaterThan(4 * 1024 * 1024);
+  const big = [...parseTree(bytes(bigText), 't')];
+  expect(big.length).toBe(25_000);
+  expect(big.slice(0, 3)).toEqual(small);
+  for (const t of ['{"nodes":null}', '{"nodes":[]}\n', '{"other":1}'])
+    expect([...parseTree(bytes(t), 't')]).toEqual([]);
+  for (const bad of [
+    '{"nodes":[{"name":"a"}',
+    '[]',
+    '{"nodes":{}}',
+    '{"nodes":[1]}',
+    '{"nodes":[]} x',
+  ])
+    expect(() => [...parseTree(bytes(bad), 't')], bad).toThrow(IntegrityError);
 });
 
 function snap(id: string, t: number, host: string, tags: string[], paths: string[]): Snapshot {
