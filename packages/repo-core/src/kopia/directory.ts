@@ -12,7 +12,7 @@ import { parseObjectId, type ObjectId } from './ids.js';
 import { asObject, field, type JsonObject } from './json.js';
 import { arrayElements, parseSpan, topLevelSpans } from './json-scan.js';
 import { MAX_METADATA_OBJECT, type ObjectReader } from './object-reader.js';
-import { parseTimeNs } from './time.js';
+import { parseTimeNs } from '../util/rfc3339.js';
 
 /** what a kopia Entry's `ref` holds */
 export interface KopiaEntryRef {

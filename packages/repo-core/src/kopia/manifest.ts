@@ -11,7 +11,7 @@ import type { ContentReader } from './content-reader.js';
 import type { ContentId } from './ids.js';
 import { asObject, field, parseJson } from './json.js';
 import { trimToFirstValue } from './object-reader.js';
-import { parseTimeNs } from './time.js';
+import { parseTimeNs } from '../util/rfc3339.js';
 
 export interface ManifestEntry {
   readonly id: string;

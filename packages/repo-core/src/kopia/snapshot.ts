@@ -9,7 +9,7 @@ import type { Snapshot, SnapshotSummary } from '../model.js';
 import { toEntry } from './directory.js';
 import { asObject, field, type JsonObject } from './json.js';
 import type { ManifestEntry } from './manifest.js';
-import { dateOfNs, parseTimeNs } from './time.js';
+import { nsToDate, parseTimeNs } from '../util/rfc3339.js';
 
 /** what a kopia Snapshot's `ref` holds */
 export interface KopiaSnapshotRef {
@@ -69,9 +69,9 @@ export function toSnapshot(m: ManifestEntry): Snapshot {
   return {
     id: m.id,
     shortId: m.id.slice(0, SHORT_ID),
-    time: dateOfNs(start),
+    time: nsToDate(start),
     timeNs: start,
-    ...(end !== undefined ? { endTime: dateOfNs(end) } : {}),
+    ...(end !== undefined ? { endTime: nsToDate(end) } : {}),
     hostname: strOf(source, 'host'),
     username: strOf(source, 'userName'),
     paths: [strOf(source, 'path')],

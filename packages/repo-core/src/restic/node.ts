@@ -11,7 +11,7 @@ import { goUnquote } from './go-quote.js';
 import { sha256 } from '../crypto/sha256.js';
 import { fromBase64, isHex64, toHex } from './ids.js';
 import { parseWithBigInts } from './json-scan.js';
-import { parseTimeNs } from './time.js';
+import { parseTimeNs } from '../util/rfc3339.js';
 
 /** What a restic Entry's `ref` holds. */
 export type ResticRef =

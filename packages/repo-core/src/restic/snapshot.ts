@@ -6,7 +6,7 @@
 import { IntegrityError } from '../errors.js';
 import type { Snapshot } from '../model.js';
 import { isHex64 } from './ids.js';
-import { nsToDate, parseTimeNs } from './time.js';
+import { nsToDate, parseTimeNs } from '../util/rfc3339.js';
 
 export interface ResticSnapshotRef {
   readonly tree: string;

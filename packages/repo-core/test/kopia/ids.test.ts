@@ -9,7 +9,7 @@ import {
   parseContentId,
   parseObjectId,
 } from '../../src/kopia/ids.js';
-import { parseTimeNs } from '../../src/kopia/time.js';
+import { parseTimeNs } from '../../src/util/rfc3339.js';
 
 describe('content and object ids', () => {
   it('round-trips content ids through index keys', () => {

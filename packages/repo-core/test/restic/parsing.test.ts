@@ -15,7 +15,7 @@ import {
 import { goUnquote } from '../../src/restic/go-quote.js';
 import { scanTreeNodes } from '../../src/restic/json-scan.js';
 import { linuxDevice, parseNodeText } from '../../src/restic/node.js';
-import { parseTimeNs } from '../../src/restic/time.js';
+import { parseTimeNs } from '../../src/util/rfc3339.js';
 import { parseTree } from '../../src/restic/tree.js';
 import { IntegrityError } from '../../src/errors.js';
 

@@ -1,7 +1,10 @@
 /**
- * RFC 3339 timestamps with up to nanosecond precision, as Go writes them (spec §12.4):
- * `YYYY-MM-DDTHH:MM:SS[.fffffffff](Z|±HH:MM)`, years 0000–9999. Parsed to BigInt nanoseconds
- * since the Unix epoch so nothing is lost (JS Date keeps milliseconds only).
+ * RFC 3339 timestamps as Go's time.Time marshals them (RFC3339Nano: `YYYY-MM-DDTHH:MM:SS`, 0-9
+ * fraction digits, `Z` or `±hh:mm`), which both formats store: restic tree nodes and snapshots
+ * (restic spec §12.4), kopia directory entries, manifests and snapshots (kopia spec §0). Parsed
+ * to exact BigInt nanoseconds since the Unix epoch (JS Date keeps milliseconds only); years
+ * 0000-9999, so Go's minimum time that kopia writes for unset times fits. Also accepted: `t`, `z`
+ * and a space as separator, an offset without its colon, more than 9 fraction digits (cut).
  */
 
 /** Days from 1970-01-01 to the given proleptic Gregorian date (H. Hinnant's algorithm). */
@@ -53,7 +56,7 @@ function scanTime(s: string): bigint | undefined {
   const h = digits(s, 11, 2);
   const mi = digits(s, 14, 2);
   const se = digits(s, 17, 2);
-  if (y < 0 || h < 0 || mi < 0 || se < 0) return undefined;
+  if (y < 0 || h < 0 || mi < 0 || se < 0 || h > 23 || mi > 59 || se > 60) return undefined;
   if (month < 1 || month > 12 || day < 1 || day > 31) return undefined;
   let i = 19;
   let nanos = 0;
