@@ -256,8 +256,16 @@ export class BlobIndex {
     return false;
   }
 
+  /** hex pack ids made so far, by pack number: one string per pack, not one per lookup */
+  #packHex: (string | undefined)[] = [];
+
   packId(n: number): string {
-    return toHex(this.packIds.subarray(32 * n, 32 * n + 32));
+    let hex = this.#packHex[n];
+    if (hex === undefined) {
+      hex = toHex(this.packIds.subarray(32 * n, 32 * n + 32));
+      this.#packHex[n] = hex;
+    }
+    return hex;
   }
 
   #at(i: number, idHex: string, type: BlobType): BlobLocation {
