@@ -3,20 +3,12 @@
  * SALVAGE_REPOSITORY, RESTIC_REPOSITORY), password (--password-file, --password-command,
  * RESTIC_PASSWORD, RESTIC_PASSWORD_FILE, KOPIA_PASSWORD, SALVAGE_PASSWORD, else a prompt on a
  * terminal), TLS (--cacert, --insecure-tls), --no-cache, --json, -v. The env is passed in.
+ * Only their definitions: `--help` and parsing load this, not the library; open-repository.ts
+ * acts on them when a command runs.
  */
 
-import { execFile } from 'node:child_process';
-import { readFile } from 'node:fs/promises';
-import { createInterface } from 'node:readline';
 import { Option, type Command } from 'commander';
-import {
-  openRepository,
-  selectSnapshot,
-  UsageError,
-  type Repository,
-  type Snapshot,
-  type SnapshotFilter,
-} from '@salvage/repo-core';
+import type { SnapshotFilter } from '@salvage/repo-core';
 
 export interface GlobalOptions {
   repo?: string;
@@ -100,77 +92,4 @@ export function snapshotFilter(o: Partial<SnapshotFilterOptions>): SnapshotFilte
   if (o.tag?.length) f.tags = o.tag;
   if (o.path?.length) f.paths = o.path;
   return Object.keys(f).length > 0 ? f : undefined;
-}
-
-function runCommand(cmd: string, env: Record<string, string | undefined>): Promise<string> {
-  return new Promise((resolve, reject) => {
-    execFile(
-      '/bin/sh',
-      ['-c', cmd],
-      { env: env as NodeJS.ProcessEnv, maxBuffer: 1 << 20 },
-      (err, stdout) => {
-        if (err)
-          reject(new UsageError(`--password-command failed: ${err.message}`, {}, { cause: err }));
-        else resolve(stdout);
-      },
-    );
-  });
-}
-
-async function prompt(io: Io): Promise<string> {
-  const rl = createInterface({ input: process.stdin, output: io.stderr, terminal: true });
-  const out = io.stderr;
-  out.write('enter password for repository: ');
-  // mute echo: readline writes keystrokes through _writeToOutput
-  (rl as unknown as { _writeToOutput: (s: string) => void })._writeToOutput = () => undefined;
-  const pw = await new Promise<string>((resolve) => rl.question('', resolve));
-  rl.close();
-  out.write('\n');
-  return pw;
-}
-
-function stripNewline(s: string): string {
-  return s.replace(/\r?\n$/, '');
-}
-
-export async function resolvePassword(o: GlobalOptions, io: Io): Promise<string> {
-  if (o.passwordFile) return stripNewline(await readText(o.passwordFile));
-  if (o.passwordCommand) return stripNewline(await runCommand(o.passwordCommand, io.env));
-  const env = io.env;
-  if (env.RESTIC_PASSWORD !== undefined) return env.RESTIC_PASSWORD;
-  if (env.SALVAGE_PASSWORD !== undefined) return env.SALVAGE_PASSWORD;
-  if (env.KOPIA_PASSWORD !== undefined) return env.KOPIA_PASSWORD;
-  if (env.RESTIC_PASSWORD_FILE) return stripNewline(await readText(env.RESTIC_PASSWORD_FILE));
-  if (process.stdin.isTTY && io.stderr.isTTY) return prompt(io);
-  throw new UsageError(
-    'no password given: use --password-file, --password-command, RESTIC_PASSWORD or KOPIA_PASSWORD',
-  );
-}
-
-async function readText(file: string): Promise<string> {
-  try {
-    return await readFile(file, 'utf8');
-  } catch (cause) {
-    throw new UsageError(`cannot read password file ${file}`, { file }, { cause });
-  }
-}
-
-export async function openFromOptions(o: GlobalOptions, io: Io): Promise<Repository> {
-  const location = o.repo ?? io.env.SALVAGE_REPOSITORY ?? io.env.RESTIC_REPOSITORY;
-  if (!location) throw new UsageError('no repository given: use -r/--repo or RESTIC_REPOSITORY');
-  const password = await resolvePassword(o, io);
-  return openRepository(location, {
-    password,
-    cacheDir: o.cache === false ? false : o.cacheDir,
-    s3: { caFile: o.cacert, insecureTls: o.insecureTls, env: io.env },
-  });
-}
-
-/** `ID[:path]` → the snapshot and the path inside it */
-export async function pickSnapshot(
-  repo: Repository,
-  spec: string,
-  filter?: SnapshotFilter,
-): Promise<Snapshot> {
-  return selectSnapshot(await repo.snapshots(), spec, filter);
 }

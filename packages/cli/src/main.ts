@@ -1,6 +1,9 @@
-/** Entry point of the `salvage` binary: builds the command tree and maps errors to exit codes. */
+/**
+ * Entry point of the `salvage` binary: builds the command tree and maps errors to exit codes.
+ * Start-up is paid by every command, so only commander and the option definitions load here;
+ * each command's action (actions/*.ts) and the library load when that command runs.
+ */
 import { Command, CommanderError } from 'commander';
-import { isSalvageError } from '@salvage/repo-core';
 import { makeCtx } from './context.js';
 import { EXIT, exitCodeByKind, exitCodeHelp } from './exit-codes.js';
 import { addGlobalOptions, type Io } from './global.js';
@@ -57,6 +60,8 @@ export async function main(
         return EXIT.ok;
       return EXIT.usage;
     }
+    // errors come from actions, which have loaded the library: this import costs nothing then
+    const { isSalvageError } = await import('@salvage/repo-core');
     if (isSalvageError(e)) {
       if (json)
         io.stderr.write(

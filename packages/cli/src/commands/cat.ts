@@ -1,10 +1,7 @@
 /** `salvage cat KIND [ID]`: a raw repository object (config, index, snapshot, blob, ...). */
 
 import type { Command } from 'commander';
-import { UsageError } from '@salvage/repo-core';
 import type { Ctx } from '../context.js';
-import { table } from '../format.js';
-import { openFromOptions } from '../global.js';
 
 export function registerCat(program: Command, ctx: Ctx): void {
   program
@@ -14,37 +11,7 @@ export function registerCat(program: Command, ctx: Ctx): void {
     .argument('[id]', 'object id for kinds that need one')
     .option('--list', 'list the object kinds')
     .addHelpText('after', '\nExample:\n  salvage -r /srv/restic cat config')
-    .action(
-      async (kind: string | undefined, id: string | undefined, _opts: unknown, c: Command) => {
-        const o = ctx.globals(c) as ReturnType<Ctx['globals']> & { list?: boolean };
-        const repo = await openFromOptions(o, ctx.io);
-        try {
-          const kinds = repo.rawKinds();
-          if (o.list || !kind) {
-            if (o.json) for (const k of kinds) ctx.json(k);
-            else ctx.out(table(kinds.map((k) => [k.name, k.needsId ? '<id>' : '', k.description])));
-            return;
-          }
-          const k = kinds.find((x) => x.name === kind);
-          if (!k)
-            throw new UsageError(
-              `unknown object kind ${JSON.stringify(kind)}; one of: ${kinds.map((x) => x.name).join(', ')}`,
-            );
-          if (k.needsId && !id) throw new UsageError(`cat ${kind} needs an id`);
-          const data = await repo.readRaw(kind, id);
-          if (o.json) {
-            const text = Buffer.from(data).toString('utf8');
-            try {
-              ctx.json(JSON.parse(text));
-            } catch {
-              ctx.json({ kind, id, base64: Buffer.from(data).toString('base64') });
-            }
-            return;
-          }
-          ctx.io.stdout.write(Buffer.from(data));
-        } finally {
-          await repo.close();
-        }
-      },
+    .action(async (kind: string | undefined, id: string | undefined, _opts: unknown, c: Command) =>
+      (await import('../actions/cat.js')).runCat(ctx, kind, id, c),
     );
 }

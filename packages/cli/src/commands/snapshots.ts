@@ -2,13 +2,7 @@
 
 import type { Command } from 'commander';
 import type { Ctx } from '../context.js';
-import { formatSize, formatTime, snapshotJson, table } from '../format.js';
-import {
-  addSnapshotFilterOptions,
-  openFromOptions,
-  snapshotFilter,
-  type SnapshotFilterOptions,
-} from '../global.js';
+import { addSnapshotFilterOptions } from '../global.js';
 
 export function registerSnapshots(program: Command, ctx: Ctx): void {
   const cmd = program
@@ -18,30 +12,7 @@ export function registerSnapshots(program: Command, ctx: Ctx): void {
       'after',
       '\nExample:\n  salvage -r s3:https://minio.local/backups/k8up snapshots --host db-0',
     );
-  addSnapshotFilterOptions(cmd).action(async (_opts: unknown, c: Command) => {
-    const o = ctx.globals(c) as ReturnType<Ctx['globals']> & SnapshotFilterOptions;
-    const repo = await openFromOptions(o, ctx.io);
-    try {
-      const list = await repo.snapshots(snapshotFilter(o));
-      if (o.json) {
-        ctx.io.stdout.write(JSON.stringify(list.map(snapshotJson)) + '\n');
-        return;
-      }
-      const rows = [['ID', 'Time', 'Host', 'Tags', 'Size', 'Paths']];
-      for (const s of list) {
-        rows.push([
-          s.shortId,
-          formatTime(s.time),
-          s.hostname,
-          s.tags.join(','),
-          s.summary?.bytes !== undefined ? formatSize(s.summary.bytes) : '',
-          s.paths.join(', '),
-        ]);
-      }
-      ctx.out(table(rows));
-      ctx.out(`${list.length} snapshot${list.length === 1 ? '' : 's'}`);
-    } finally {
-      await repo.close();
-    }
-  });
+  addSnapshotFilterOptions(cmd).action(async (_opts: unknown, c: Command) =>
+    (await import('../actions/snapshots.js')).runSnapshots(ctx, c),
+  );
 }
