@@ -1,13 +1,14 @@
 /**
  * openRepository: from a location (local path, `local:`, `s3:…`) or a ready Storage to a
- * Repository, detecting the format from what the location holds.
+ * Repository, detecting the format from what the location holds. Each format's code is
+ * imported once that format is detected, so a bundle of an application (the CLI's) loads
+ * only the format it reads.
  */
 
 import { defaultCacheDir } from './cache/cache-dir.js';
+import { portableCryptoReady } from './crypto/portable-module.js';
 import { MissingObjectError, RepositoryNotFoundError } from './errors.js';
-import { openKopiaRepository } from './kopia/open.js';
 import type { Repository, RepositoryEvent } from './model.js';
-import { ResticRepository } from './restic/repository.js';
 import { CoalescingStorage } from './storage/coalesce.js';
 import { LocalStorage } from './storage/local.js';
 import { parseLocation } from './storage/location.js';
@@ -43,8 +44,10 @@ export async function openRepository(
     typeof location === 'string' ? storageForLocation(location, options.s3) : location;
   const cacheDir = options.cacheDir === false ? undefined : (options.cacheDir ?? defaultCacheDir());
   try {
+    await portableCryptoReady();
     // restic: a `config` object at the root (restic spec §5.4)
     if (await storage.stat('config')) {
+      const { ResticRepository } = await import('./restic/repository.js');
       return await ResticRepository.open(storage, {
         password: options.password,
         keyHint: options.keyHint,
@@ -56,6 +59,7 @@ export async function openRepository(
 
     // kopia: `kopia.repository` at the root, as an object-store key or a filesystem `.f` file
     if ((await storage.stat('kopia.repository')) || (await storage.stat('kopia.repository.f'))) {
+      const { openKopiaRepository } = await import('./kopia/open.js');
       return await openKopiaRepository(storage, {
         password: options.password,
         ...(options.onEvent ? { onEvent: options.onEvent } : {}),

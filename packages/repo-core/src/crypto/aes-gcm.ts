@@ -5,11 +5,17 @@
  * Usage counted as `aes-256-gcm`.
  */
 
-import { gcm } from '@noble/ciphers/aes.js';
+import type * as NobleAes from '@noble/ciphers/aes.js';
 
 import { authFailed, checkAeadArgs, nodeAeadOpen } from './aead.js';
 import { nodeCrypto } from './node-crypto.js';
+import { portableModule } from './portable-module.js';
 import { choosePath } from './select.js';
+
+const nobleAes = portableModule<typeof NobleAes>(
+  '@noble/ciphers/aes.js',
+  () => import('@noble/ciphers/aes.js'),
+);
 
 /**
  * Verify and decrypt `sealed` = ciphertext ‖ 16-byte tag.
@@ -26,6 +32,7 @@ export function aes256GcmOpen(
   if (choosePath('aes-256-gcm', nc !== undefined) === 'fast' && nc) {
     return nodeAeadOpen(nc, 'aes-256-gcm', key, nonce, sealed, aad);
   }
+  const { gcm } = nobleAes();
   try {
     return gcm(key, nonce, aad).decrypt(sealed);
   } catch (e) {

@@ -4,14 +4,25 @@
  * so it runs in browsers too; ~1 GB/s measured for BLAKE2b-256). A hasher is built once per key
  * (WASM instantiation is asynchronous); each call then picks its path with `choosePath`,
  * counted under the algorithm name. An empty key means the unkeyed hash, as in Go's
- * golang.org/x/crypto/blake2b.New256(nil).
+ * golang.org/x/crypto/blake2b.New256(nil). Both libraries load when first needed, not at import
+ * (hash-wasm ~35 ms, see portable-module.ts for @noble): only kopia uses these hashes.
  */
 
-import { blake2b, blake2s } from '@noble/hashes/blake2.js';
-import { blake3 } from '@noble/hashes/blake3.js';
-import { createBLAKE2b, createBLAKE2s, createBLAKE3, type IHasher } from 'hash-wasm';
+import type * as NobleBlake2 from '@noble/hashes/blake2.js';
+import type * as NobleBlake3 from '@noble/hashes/blake3.js';
+import type { IHasher } from 'hash-wasm';
 
+import { portableModule } from './portable-module.js';
 import { choosePath, cryptoPreference } from './select.js';
+
+const nobleBlake2 = portableModule<typeof NobleBlake2>(
+  '@noble/hashes/blake2.js',
+  () => import('@noble/hashes/blake2.js'),
+);
+const nobleBlake3 = portableModule<typeof NobleBlake3>(
+  '@noble/hashes/blake3.js',
+  () => import('@noble/hashes/blake3.js'),
+);
 
 /** Algorithm and digest-length parameter (which is part of the BLAKE2 parameter block). */
 export type BlakeAlgorithm = 'blake2b-256' | 'blake2s-128' | 'blake2s-256' | 'blake3-256';
@@ -40,15 +51,16 @@ function checkKey(algorithm: BlakeAlgorithm, key: Uint8Array): void {
 
 function portable(algorithm: BlakeAlgorithm, key: Uint8Array): KeyedHash {
   const opts = { dkLen: SIZES[algorithm], ...(key.length > 0 ? { key } : {}) };
-  if (algorithm === 'blake3-256') return (d) => blake3(d, { key });
-  if (algorithm === 'blake2b-256') return (d) => blake2b(d, opts);
-  return (d) => blake2s(d, opts);
+  if (algorithm === 'blake3-256') return (d) => nobleBlake3().blake3(d, { key });
+  if (algorithm === 'blake2b-256') return (d) => nobleBlake2().blake2b(d, opts);
+  return (d) => nobleBlake2().blake2s(d, opts);
 }
 
 async function wasm(algorithm: BlakeAlgorithm, key: Uint8Array): Promise<IHasher | undefined> {
   if (typeof WebAssembly !== 'object') return undefined;
   const k = key.length > 0 ? key : undefined;
   try {
+    const { createBLAKE2b, createBLAKE2s, createBLAKE3 } = await import('hash-wasm');
     if (algorithm === 'blake3-256') return await createBLAKE3(256, key);
     if (algorithm === 'blake2b-256') return await createBLAKE2b(256, k);
     return await createBLAKE2s(SIZES[algorithm] * 8, k);
@@ -77,5 +89,8 @@ export async function keyedBlake(algorithm: BlakeAlgorithm, key: Uint8Array): Pr
 
 /** BLAKE3 `derive_key` mode: context string and key material → `length` bytes. */
 export function blake3DeriveKey(context: string, material: Uint8Array, length = 32): Uint8Array {
-  return blake3(material, { context: new TextEncoder().encode(context), dkLen: length });
+  return nobleBlake3().blake3(material, {
+    context: new TextEncoder().encode(context),
+    dkLen: length,
+  });
 }

@@ -5,11 +5,17 @@
  * Usage counted as `chacha20-poly1305`.
  */
 
-import { chacha20poly1305 } from '@noble/ciphers/chacha.js';
+import type * as NobleChacha from '@noble/ciphers/chacha.js';
 
 import { authFailed, checkAeadArgs, nodeAeadOpen } from './aead.js';
 import { nodeCrypto } from './node-crypto.js';
+import { portableModule } from './portable-module.js';
 import { choosePath } from './select.js';
+
+const nobleChacha = portableModule<typeof NobleChacha>(
+  '@noble/ciphers/chacha.js',
+  () => import('@noble/ciphers/chacha.js'),
+);
 
 /**
  * Verify and decrypt `sealed` = ciphertext ‖ 16-byte tag.
@@ -26,6 +32,7 @@ export function chacha20Poly1305Open(
   if (choosePath('chacha20-poly1305', nc !== undefined) === 'fast' && nc) {
     return nodeAeadOpen(nc, 'chacha20-poly1305', key, nonce, sealed, aad);
   }
+  const { chacha20poly1305 } = nobleChacha();
   try {
     return chacha20poly1305(key, nonce, aad).decrypt(sealed);
   } catch (e) {

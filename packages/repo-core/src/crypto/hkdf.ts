@@ -5,11 +5,21 @@
  * Portable: @noble/hashes/hkdf. Fast: node:crypto `hkdfSync`. Usage counted as `hkdf-sha256`.
  */
 
-import { hkdf } from '@noble/hashes/hkdf.js';
-import { sha256 } from '@noble/hashes/sha2.js';
+import type * as NobleHkdf from '@noble/hashes/hkdf.js';
+import type * as NobleSha2 from '@noble/hashes/sha2.js';
 
 import { nodeCrypto } from './node-crypto.js';
+import { portableModule } from './portable-module.js';
 import { choosePath } from './select.js';
+
+const nobleHkdf = portableModule<typeof NobleHkdf>(
+  '@noble/hashes/hkdf.js',
+  () => import('@noble/hashes/hkdf.js'),
+);
+const nobleSha2 = portableModule<typeof NobleSha2>(
+  '@noble/hashes/sha2.js',
+  () => import('@noble/hashes/sha2.js'),
+);
 
 /** HKDF-SHA-256 → `length` bytes (at most 255·32). */
 export function hkdfSha256(
@@ -25,5 +35,5 @@ export function hkdfSha256(
   if (choosePath('hkdf-sha256', nc !== undefined) === 'fast' && nc) {
     return new Uint8Array(nc.hkdfSync('sha256', ikm, salt, info, length));
   }
-  return hkdf(sha256, ikm, salt, info, length);
+  return nobleHkdf().hkdf(nobleSha2().sha256, ikm, salt, info, length);
 }

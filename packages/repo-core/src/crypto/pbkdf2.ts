@@ -5,9 +5,6 @@
  * main thread). Usage counted as `pbkdf2-sha256`.
  */
 
-import { pbkdf2Async } from '@noble/hashes/pbkdf2.js';
-import { sha256 } from '@noble/hashes/sha2.js';
-
 import { nodeCrypto } from './node-crypto.js';
 import { choosePath } from './select.js';
 
@@ -37,5 +34,10 @@ export async function pbkdf2Sha256(
       });
     });
   }
+  // the portable code loads only when it runs (at import it cost every start; see portable-module.ts)
+  const [{ pbkdf2Async }, { sha256 }] = await Promise.all([
+    import('@noble/hashes/pbkdf2.js'),
+    import('@noble/hashes/sha2.js'),
+  ]);
   return await pbkdf2Async(sha256, password, salt, { c: iterations, dkLen: length });
 }

@@ -4,9 +4,15 @@
  * an optionalDependency loaded at run time when present.
  */
 
-import { poly1305 as noblePoly1305 } from '@noble/ciphers/_poly1305.js';
+import type * as NoblePoly1305 from '@noble/ciphers/_poly1305.js';
 
+import { portableModule } from './portable-module.js';
 import { choosePath } from './select.js';
+
+const noblePoly1305 = portableModule<typeof NoblePoly1305>(
+  '@noble/ciphers/_poly1305.js',
+  () => import('@noble/ciphers/_poly1305.js'),
+);
 
 type OneTimeAuth = (out: Uint8Array, input: Uint8Array, key: Uint8Array) => void;
 
@@ -38,5 +44,5 @@ export function poly1305(key: Uint8Array, message: Uint8Array): Uint8Array {
     sodiumAuth(out, message, key);
     return out;
   }
-  return noblePoly1305(message, key);
+  return noblePoly1305().poly1305(message, key);
 }

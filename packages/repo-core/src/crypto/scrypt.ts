@@ -5,8 +5,6 @@
  * terabytes of memory.
  */
 
-import { scryptAsync } from '@noble/hashes/scrypt.js';
-
 import { nodeCrypto } from './node-crypto.js';
 import { choosePath, countPath } from './select.js';
 
@@ -57,6 +55,8 @@ export async function scrypt(
       });
     });
   }
+  // the portable code loads only when it runs (at import it cost every start; see portable-module.ts)
+  const { scryptAsync } = await import('@noble/hashes/scrypt.js');
   return await scryptAsync(password, salt, {
     N,
     r,

@@ -3,10 +3,16 @@
  * Fast: node:crypto (SHA-NI, ~1.8 GB/s measured).
  */
 
-import { sha256 as nobleSha256 } from '@noble/hashes/sha2.js';
+import type * as NobleSha2 from '@noble/hashes/sha2.js';
 
 import { nodeCrypto } from './node-crypto.js';
+import { portableModule } from './portable-module.js';
 import { choosePath } from './select.js';
+
+const nobleSha2 = portableModule<typeof NobleSha2>(
+  '@noble/hashes/sha2.js',
+  () => import('@noble/hashes/sha2.js'),
+);
 
 export interface Sha256 {
   update(data: Uint8Array): Sha256;
@@ -23,7 +29,7 @@ export function sha256(data: Uint8Array): Uint8Array {
         : nc.createHash('sha256').update(data).digest();
     return new Uint8Array(h.buffer, h.byteOffset, h.byteLength);
   }
-  return nobleSha256(data);
+  return nobleSha2().sha256(data);
 }
 
 export function createSha256(): Sha256 {
@@ -42,7 +48,7 @@ export function createSha256(): Sha256 {
     };
     return api;
   }
-  const h = nobleSha256.create();
+  const h = nobleSha2().sha256.create();
   const api: Sha256 = {
     update(d) {
       h.update(d);
