@@ -2,7 +2,8 @@
  * Restore benchmark: Salvage vs the real tool on the same repositories, from local disk and from
  * MinIO. Datasets: the committed fixtures, and a generated ≥ 1 GB set (many small files, one large
  * file, mixed). Repositories are made by real restic and kopia; every restore runs as a child
- * process under /usr/bin/time for wall time and peak RSS.
+ * process under /usr/bin/time for wall time and peak RSS; each row is the median of BENCH_REPEAT
+ * (default 3) runs per side, alternating which side goes first.
  *
  * Run: bash bench/restore.sh   (builds, then `vitest run --config bench/restore.config.ts`)
  * Env: SALVAGE_BENCH_SCALE=0.1 for a quick run; SALVAGE_BENCH_DIR (default /tmp/salvage-bench).
@@ -222,8 +223,9 @@ interface Row {
   backend: string;
   files: number;
   bytes: number;
-  salvage: { seconds: number; rssMiB: number };
-  tool: { seconds: number; rssMiB: number };
+  /** medians over REPEAT runs, and every run's seconds */
+  salvage: { seconds: number; rssMiB: number; runs: number[] };
+  tool: { seconds: number; rssMiB: number; runs: number[] };
 }
 
 /**
@@ -244,15 +246,32 @@ async function settleAfterDelete(): Promise<void> {
   if (seconds > 0) await new Promise((r) => setTimeout(r, seconds * 1000));
 }
 
+/** Repetitions per row (BENCH_REPEAT); the table shows each side's median. */
+const REPEAT = Math.max(1, Number(process.env.BENCH_REPEAT ?? '3'));
+
+function median(xs: number[]): number {
+  const s = [...xs].sort((a, b) => a - b);
+  const m = s.length >> 1;
+  return s.length % 2 ? s[m]! : (s[m - 1]! + s[m]!) / 2;
+}
+
+/**
+ * One row: REPEAT restores by each side, alternating which goes first (writeback of the previous
+ * restore and ext4's state favour whoever runs second), each into a fresh directory, so nothing
+ * is deleted between runs; the next row removes the outputs and waits for ext4.
+ */
 async function restoreBoth(
   repo: Repo,
   backend: 'local' | 'minio',
   minio?: MinioServer,
 ): Promise<Row> {
-  const t1 = join(DIR, 'out', 'salvage');
-  const t2 = join(DIR, 'out', 'tool');
-  rmSync(t1, { recursive: true, force: true });
-  rmSync(t2, { recursive: true, force: true });
+  const out = join(DIR, 'out');
+  if (existsSync(out)) {
+    // the previous row's outputs
+    rmSync(out, { recursive: true, force: true });
+    await settleAfterDelete();
+  }
+  mkdirSync(out, { recursive: true });
   const s3env: Record<string, string> = minio
     ? {
         AWS_ACCESS_KEY_ID: minio.accessKey,
@@ -266,19 +285,20 @@ async function restoreBoth(
     repo.format === 'kopia'
       ? { KOPIA_PASSWORD: repo.password }
       : { RESTIC_PASSWORD: repo.password };
-  const salvage = await timed(
-    'node',
-    [SALVAGE, '-r', location, '--no-cache', '-q', 'restore', repo.snapshotId, '--target', t1],
-    { ...pwEnv, ...s3env },
-  );
-  let tool: { seconds: number; rssMiB: number };
-  if (repo.format === 'restic') {
-    const loc = backend === 'local' ? repo.localPath : `s3:${minio!.endpoint}/${bucketPath}`;
-    tool = await timed(
-      toolPath('restic'),
-      ['-r', loc, '--no-cache', '-q', 'restore', repo.snapshotId, '--target', t2],
-      { RESTIC_PASSWORD: repo.password, ...s3env },
+  const salvageRun = (target: string) =>
+    timed(
+      'node',
+      [SALVAGE, '-r', location, '--no-cache', '-q', 'restore', repo.snapshotId, '--target', target],
+      { ...pwEnv, ...s3env },
     );
+  let toolRun: (target: string) => Promise<{ seconds: number; rssMiB: number }>;
+  if (repo.format === 'restic') {
+    toolRun = (target) =>
+      timed(
+        toolPath('restic'),
+        ['-r', location, '--no-cache', '-q', 'restore', repo.snapshotId, '--target', target],
+        { RESTIC_PASSWORD: repo.password, ...s3env },
+      );
   } else {
     const cfg = kopiaCfg(`${backend}-${repo.dataset.name}`);
     const env = { ...process.env, KOPIA_PASSWORD: repo.password, KOPIA_CHECK_FOR_UPDATES: 'false' };
@@ -306,24 +326,39 @@ async function restoreBoth(
       [...connect, ...cfg, ...kopiaCacheDir(`${backend}-${repo.dataset.name}`)],
       { env },
     );
-    // kopia's cache would make a second run unfair; clear it before the timed restore
-    await run(toolPath('kopia'), ['cache', 'clear', ...cfg], { env }).catch(() => undefined);
-    tool = await timed(toolPath('kopia'), ['snapshot', 'restore', repo.snapshotId, t2, ...cfg], {
-      KOPIA_PASSWORD: repo.password,
-      KOPIA_CHECK_FOR_UPDATES: 'false',
-    });
+    toolRun = async (target) => {
+      // kopia's cache would make a repeated run unfair; clear it before each timed restore
+      await run(toolPath('kopia'), ['cache', 'clear', ...cfg], { env }).catch(() => undefined);
+      return timed(toolPath('kopia'), ['snapshot', 'restore', repo.snapshotId, target, ...cfg], {
+        KOPIA_PASSWORD: repo.password,
+        KOPIA_CHECK_FOR_UPDATES: 'false',
+      });
+    };
   }
-  rmSync(t1, { recursive: true, force: true });
-  rmSync(t2, { recursive: true, force: true });
-  await settleAfterDelete();
+  const salvage: { seconds: number; rssMiB: number }[] = [];
+  const tool: { seconds: number; rssMiB: number }[] = [];
+  for (let i = 0; i < REPEAT; i++) {
+    if (i % 2 === 0) {
+      salvage.push(await salvageRun(join(out, `salvage-${i}`)));
+      tool.push(await toolRun(join(out, `tool-${i}`)));
+    } else {
+      tool.push(await toolRun(join(out, `tool-${i}`)));
+      salvage.push(await salvageRun(join(out, `salvage-${i}`)));
+    }
+  }
+  const summary = (xs: { seconds: number; rssMiB: number }[]) => ({
+    seconds: median(xs.map((x) => x.seconds)),
+    rssMiB: median(xs.map((x) => x.rssMiB)),
+    runs: xs.map((x) => x.seconds),
+  });
   return {
     dataset: repo.dataset.name,
     format: repo.format,
     backend,
     files: repo.dataset.files,
     bytes: repo.dataset.bytes,
-    salvage,
-    tool,
+    salvage: summary(salvage),
+    tool: summary(tool),
   };
 }
 
@@ -331,13 +366,14 @@ function table(rows: Row[]): string {
   const mb = (r: Row, s: { seconds: number }) =>
     (r.bytes / 1e6 / Math.max(s.seconds, 0.01)).toFixed(1);
   const fps = (r: Row, s: { seconds: number }) => (r.files / Math.max(s.seconds, 0.01)).toFixed(0);
+  const runs = (s: { runs: number[] }) => s.runs.map((x) => x.toFixed(2)).join(' ');
   const out = [
-    '| dataset | format | backend | files | MB | Salvage s | Salvage MB/s | Salvage files/s | Salvage peak RSS MiB | tool s | tool MB/s | tool peak RSS MiB | ratio (tool time / Salvage time) |',
-    '|---|---|---|---|---|---|---|---|---|---|---|---|---|',
+    `| dataset | format | backend | files | MB | Salvage s | Salvage MB/s | Salvage files/s | Salvage peak RSS MiB | tool s | tool MB/s | tool peak RSS MiB | ratio (tool time / Salvage time) | runs Salvage / tool (s) |`,
+    '|---|---|---|---|---|---|---|---|---|---|---|---|---|---|',
   ];
   for (const r of rows) {
     out.push(
-      `| ${r.dataset} | ${r.format} | ${r.backend} | ${r.files} | ${(r.bytes / 1e6).toFixed(0)} | ${r.salvage.seconds.toFixed(2)} | ${mb(r, r.salvage)} | ${fps(r, r.salvage)} | ${r.salvage.rssMiB.toFixed(0)} | ${r.tool.seconds.toFixed(2)} | ${mb(r, r.tool)} | ${r.tool.rssMiB.toFixed(0)} | ${(r.tool.seconds / r.salvage.seconds).toFixed(2)}× |`,
+      `| ${r.dataset} | ${r.format} | ${r.backend} | ${r.files} | ${(r.bytes / 1e6).toFixed(0)} | ${r.salvage.seconds.toFixed(2)} | ${mb(r, r.salvage)} | ${fps(r, r.salvage)} | ${r.salvage.rssMiB.toFixed(0)} | ${r.tool.seconds.toFixed(2)} | ${mb(r, r.tool)} | ${r.tool.rssMiB.toFixed(0)} | ${(r.tool.seconds / r.salvage.seconds).toFixed(2)}× | ${runs(r.salvage)} / ${runs(r.tool)} |`,
     );
   }
   return out.join('\n');
@@ -401,6 +437,7 @@ test('restore benchmark', async () => {
   } finally {
     await minio.stop();
   }
+  rmSync(join(DIR, 'out'), { recursive: true, force: true });
   const md = table(rows);
   console.log(md);
   writeFileSync(join(DIR, 'restore-results.md'), md + '\n');
