@@ -2,7 +2,8 @@
 import { describe, expect, it } from 'vitest';
 
 import { IntegrityError, UsageError } from '../../src/errors.js';
-import { parseGoInt, posixMode, toEntry } from '../../src/kopia/directory.js';
+import { parseDirectoryText, parseGoInt, posixMode, toEntry } from '../../src/kopia/directory.js';
+import type { ObjectId } from '../../src/kopia/ids.js';
 import {
   contentIdToKey,
   keyToContentId,
@@ -64,6 +65,48 @@ describe('directory entries', () => {
     expect(parseGoInt('0x1ff')).toBe(0o777);
     expect(parseGoInt('420')).toBe(420);
     expect(parseGoInt('09')).toBeUndefined();
+    expect(parseGoInt('0644')).toBe(0o644);
+    expect(parseGoInt('0')).toBe(0);
+    expect(parseGoInt('017777777777')).toBe(2 ** 31 - 1);
+    expect(parseGoInt('0o17')).toBe(0o17);
+    expect(parseGoInt('0_7')).toBe(7);
+    expect(parseGoInt('037777777777')).toBeUndefined(); // 2^32 - 1 does not fit int32
+  });
+
+  it('parses a directory whole or entry by entry with the same result', () => {
+    const oid = 'ab'.repeat(16) as ObjectId;
+    const entry = (i: number) =>
+      `{"name":"f${i}","type":"f","mode":"0644","mtime":"2023-11-14T22:13:20.${String(i).padStart(9, '0')}Z","uid":1,"gid":2,"size":${i},"obj":"${'cd'.repeat(16)}"}`;
+    const text = `{"stream":"kopia:directory","entries":[${[0, 1, 2].map(entry).join(',')}],"summary":{"size":3}}`;
+    const whole = parseDirectoryText(text, 'd', oid);
+    const scanned = parseDirectoryText(text, 'd', oid, 0);
+    expect(whole.summary).toEqual({ size: 3 });
+    expect(scanned.summary).toEqual({ size: 3 });
+    const a = [...whole.entries()];
+    expect(a.map((e) => e.size)).toEqual([0, 1, 2]);
+    expect(a[2]!.mtimeNs).toBe(1_700_000_000_000_000_002n);
+    expect([...scanned.entries()]).toEqual(a);
+    for (const max of [Infinity, 0]) {
+      expect([
+        ...parseDirectoryText(
+          '{"stream":"kopia:directory","entries":null}',
+          'd',
+          oid,
+          max,
+        ).entries(),
+      ]).toEqual([]);
+      for (const bad of [
+        '{"stream":"kopia:file","entries":[]}',
+        '{"entries":[]}',
+        '{"stream":"kopia:directory","entries":{}}',
+        '{"stream":"kopia:directory","entries":[1]}',
+        '{"stream":"kopia:directory","entries":[',
+        '[]',
+      ])
+        expect(() => [...parseDirectoryText(bad, 'd', oid, max).entries()], bad).toThrow(
+          IntegrityError,
+        );
+    }
   });
 
   it('reads an entry as kopia writes it', () => {
