@@ -34,14 +34,36 @@ export function aesCtr(key: Uint8Array, iv: Uint8Array, data: Uint8Array): Uint8
   return nobleAes().ctr(key, iv).decrypt(data);
 }
 
+interface EcbCipher {
+  update(block: Uint8Array): Buffer;
+}
+
+/**
+ * ECB ciphers by key object, reused: ECB keeps no state between blocks, and creating a cipher
+ * costs ~3 µs, once per restic blob (its MAC nonce). The key bytes are kept and compared, so a
+ * caller that reuses its array for another key gets a new cipher.
+ */
+const ecbCiphers = new WeakMap<Uint8Array, { bytes: Uint8Array; cipher: EcbCipher }>();
+
+function sameBytes(a: Uint8Array, b: Uint8Array): boolean {
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+  return true;
+}
+
 /** AES-ECB encryption of exactly one 16-byte block (no padding). */
 export function aesEncryptBlock(key: Uint8Array, block: Uint8Array): Uint8Array {
   checkKeyIv(key, block);
   const nc = nodeCrypto;
   if (choosePath('aes-block', nc !== undefined) === 'fast' && nc) {
-    const c = nc.createCipheriv(`aes-${key.length * 8}-ecb`, key, null);
-    c.setAutoPadding(false);
-    return c.update(block);
+    let hit = ecbCiphers.get(key);
+    if (!hit || !sameBytes(hit.bytes, key)) {
+      const cipher = nc.createCipheriv(`aes-${key.length * 8}-ecb`, key, null);
+      cipher.setAutoPadding(false);
+      hit = { bytes: Uint8Array.from(key), cipher };
+      ecbCiphers.set(key, hit);
+    }
+    return hit.cipher.update(block);
   }
   return nobleAes().ecb(key, { disablePadding: true }).encrypt(block);
 }

@@ -7,7 +7,7 @@ import type * as NobleSha2 from '@noble/hashes/sha2.js';
 
 import { nodeCrypto } from './node-crypto.js';
 import { portableModule } from './portable-module.js';
-import { choosePath } from './select.js';
+import { choosePath, countPath, cryptoPreference } from './select.js';
 
 const nobleSha2 = portableModule<typeof NobleSha2>(
   '@noble/hashes/sha2.js',
@@ -30,6 +30,23 @@ export function sha256(data: Uint8Array): Uint8Array {
     return new Uint8Array(h.buffer, h.byteOffset, h.byteLength);
   }
   return nobleSha2().sha256(data);
+}
+
+const HEX = Array.from({ length: 256 }, (_, i) => i.toString(16).padStart(2, '0'));
+
+/**
+ * SHA-256 as 64 lowercase hex characters: comparing that string with a stored id costs no
+ * digest buffer and no hex decoding of the id (the fast path has node:crypto write hex).
+ */
+export function sha256Hex(data: Uint8Array): string {
+  const nc = nodeCrypto;
+  if (typeof nc?.hash === 'function' && cryptoPreference() !== 'portable') {
+    countPath('sha256', 'fast');
+    return nc.hash('sha256', data, 'hex') as string;
+  }
+  let s = '';
+  for (const b of sha256(data)) s += HEX[b]!;
+  return s;
 }
 
 export function createSha256(): Sha256 {

@@ -5,11 +5,11 @@
  */
 
 import { scrypt, ScryptParamsError } from '../crypto/scrypt.js';
-import { sha256 } from '../crypto/sha256.js';
+import { sha256Hex } from '../crypto/sha256.js';
 import { IntegrityError, UnsupportedFormatError, WrongPasswordError } from '../errors.js';
 import type { Storage } from '../storage/storage.js';
 import { decryptObject, DecryptError, validKey, type ResticKey } from './crypto.js';
-import { fromBase64, toHex } from './ids.js';
+import { fromBase64 } from './ids.js';
 import { fileName, listIds } from './layout.js';
 
 /** restic's CLI gives up after 20 keys (internal/global/global.go maxKeys). */
@@ -135,7 +135,7 @@ export async function searchKey(
     const name = fileName('keys', id);
     try {
       const bytes = await storage.read(name);
-      if (toHex(sha256(bytes)) !== id)
+      if (sha256Hex(bytes) !== id)
         throw new IntegrityError(`${name}: content does not match its name`, { name });
       const master = await openKeyFile(bytes, pw, name);
       if (master) return { keyId: id, master, skipped };

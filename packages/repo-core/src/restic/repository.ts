@@ -33,8 +33,8 @@ import { DecodePool } from './decode-pool.js';
 import { parseConfig, type ResticConfig } from './config.js';
 import type { ResticKey } from './crypto.js';
 import { layoutFile, openFileStream } from './file-stream.js';
-import { isHex64, toHex } from './ids.js';
-import { sha256 } from '../crypto/sha256.js';
+import { isHex64 } from './ids.js';
+import { sha256Hex } from '../crypto/sha256.js';
 import { addIndexFile } from './index-file.js';
 import { searchKey } from './keys.js';
 import { CONFIG, fileName, listIds } from './layout.js';
@@ -287,7 +287,7 @@ export class ResticRepository implements Repository {
 
   /** A data blob's id is the SHA-256 of its plaintext (spec §3): check without any I/O. */
   chunkMatches(chunk: ContentChunk, data: Uint8Array): boolean {
-    return data.length === chunk.length && isHex64(chunk.id) && toHex(sha256(data)) === chunk.id;
+    return data.length === chunk.length && isHex64(chunk.id) && sha256Hex(data) === chunk.id;
   }
 
   rawKinds(): readonly RawObjectKind[] {

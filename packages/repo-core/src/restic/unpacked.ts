@@ -6,11 +6,10 @@
  */
 
 import { zstdDecompress } from '../compress/zstd.js';
-import { sha256 } from '../crypto/sha256.js';
+import { sha256Hex } from '../crypto/sha256.js';
 import { IntegrityError } from '../errors.js';
 import type { Storage } from '../storage/storage.js';
 import { decryptObject, DecryptError, type ResticKey } from './crypto.js';
-import { toHex } from './ids.js';
 import { fileName, type FileKind } from './layout.js';
 
 /** Largest unpacked file accepted (restic writes index files of a few MiB). */
@@ -23,7 +22,7 @@ export async function readVerified(
 ): Promise<Uint8Array> {
   for (let attempt = 0; ; attempt++) {
     const data = await storage.read(name);
-    if (toHex(sha256(data)) === id) return data;
+    if (sha256Hex(data) === id) return data;
     if (attempt >= 1)
       throw new IntegrityError(
         `${name}: content does not match its name (SHA-256 mismatch); the file is damaged`,

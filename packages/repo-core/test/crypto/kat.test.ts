@@ -4,7 +4,7 @@
  */
 import { afterAll, describe, expect, it } from 'vitest';
 
-import { aesCtr } from '../../src/crypto/aes-ctr.js';
+import { aesCtr, aesEncryptBlock } from '../../src/crypto/aes-ctr.js';
 import { constantTimeEqual } from '../../src/crypto/ct-equal.js';
 import { poly1305Aes } from '../../src/crypto/poly1305-aes.js';
 import { poly1305FastAvailable } from '../../src/crypto/poly1305.js';
@@ -15,7 +15,7 @@ import {
   setCryptoPath,
   type CryptoPath,
 } from '../../src/crypto/select.js';
-import { createSha256, sha256 } from '../../src/crypto/sha256.js';
+import { createSha256, sha256, sha256Hex } from '../../src/crypto/sha256.js';
 import { decryptObject, DecryptError } from '../../src/restic/crypto.js';
 import { fromBase64, fromHex, toHex } from '../../src/restic/ids.js';
 import {
@@ -56,6 +56,21 @@ describe.each<CryptoPath>(['portable', 'fast'])('%s path', (path) => {
     ran('aes-block');
   });
 
+  it('AES block encryption matches FIPS-197 C.1 and C.3, also with a reused key array', () => {
+    use();
+    const block = fromHex('00112233445566778899aabbccddeeff');
+    const key = fromHex('000102030405060708090a0b0c0d0e0f');
+    for (let i = 0; i < 2; i++)
+      expect(toHex(aesEncryptBlock(key, block))).toBe('69c4e0d86a7b0430d8cdb78070b4c55a');
+    key[0] = 1; // the same array now holds another key: no stale cipher may answer
+    expect(toHex(aesEncryptBlock(key, block))).not.toBe('69c4e0d86a7b0430d8cdb78070b4c55a');
+    key[0] = 0;
+    expect(toHex(aesEncryptBlock(key, block))).toBe('69c4e0d86a7b0430d8cdb78070b4c55a');
+    const key256 = fromHex('000102030405060708090a0b0c0d0e0f101112131415161718191a1b1c1d1e1f');
+    expect(toHex(aesEncryptBlock(key256, block))).toBe('8ea2b7ca516745bfeafc49904b496089');
+    ran('aes-block');
+  });
+
   it('decrypts restic testValues (unclamped r) and rejects any flipped byte', () => {
     use();
     const key = {
@@ -93,6 +108,7 @@ describe.each<CryptoPath>(['portable', 'fast'])('%s path', (path) => {
     use();
     for (const v of sha256Vectors) {
       expect(toHex(sha256(enc.encode(v.msg)))).toBe(v.hash);
+      expect(sha256Hex(enc.encode(v.msg))).toBe(v.hash);
       const h = createSha256();
       for (const ch of enc.encode(v.msg)) h.update(new Uint8Array([ch]));
       expect(toHex(h.digest())).toBe(v.hash);
