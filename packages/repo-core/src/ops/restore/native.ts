@@ -18,6 +18,16 @@ export interface PosixAddon {
   mkfifo(path: Buffer, mode: number): void;
   mknod(path: Buffer, mode: number, isChar: boolean, major: number, minor: number): void;
   lsetxattr(path: Buffer, name: Buffer, value: Buffer): void;
+  /**
+   * Writes a group of small files on a libuv threadpool thread (posix.c, "batch writer"; absent
+   * from helpers built before it). write-jobs.ts `writeJobsNative` builds the arguments and reads
+   * the problems: [job index, is an error (else a warning), code, message].
+   */
+  writeFiles?(
+    strings: Buffer,
+    nums: Float64Array,
+    bufs: Uint8Array[],
+  ): Promise<[number, boolean, string, string][]>;
 }
 
 const run = promisify(execFile);
