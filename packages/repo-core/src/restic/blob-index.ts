@@ -186,6 +186,12 @@ export class BlobIndexBuilder {
 }
 
 export class BlobIndex {
+  /**
+   * First row of each 16-bit id prefix (65,537 entries, 256 KiB): a lookup searches one bucket
+   * (~n / 65,536 rows) instead of all n; 20,000 lookups took ~0.1 s with the full search.
+   */
+  readonly #bucket = new Uint32Array(65537);
+
   constructor(
     readonly ids: Uint8Array,
     readonly pack: Uint32Array,
@@ -193,7 +199,15 @@ export class BlobIndex {
     readonly length: Uint32Array,
     readonly rawLength: Uint32Array,
     readonly packIds: Uint8Array,
-  ) {}
+  ) {
+    const n = pack.length;
+    let row = 0;
+    for (let p = 0; p < 65536; p++) {
+      while (row < n && ((ids[32 * row]! << 8) | ids[32 * row + 1]!) < p) row++;
+      this.#bucket[p] = row;
+    }
+    this.#bucket[65536] = n;
+  }
 
   get size(): number {
     return this.pack.length;
@@ -211,7 +225,8 @@ export class BlobIndex {
       this.offset.byteLength +
       this.length.byteLength +
       this.rawLength.byteLength +
-      this.packIds.byteLength
+      this.packIds.byteLength +
+      this.#bucket.byteLength
     );
   }
 
@@ -227,8 +242,9 @@ export class BlobIndex {
 
   /** First position whose id is ≥ `id`. */
   #lowerBound(id: Uint8Array): number {
-    let lo = 0;
-    let hi = this.size;
+    const p = (id[0]! << 8) | id[1]!;
+    let lo = this.#bucket[p]!;
+    let hi = this.#bucket[p + 1]!;
     while (lo < hi) {
       const mid = (lo + hi) >>> 1;
       if (this.#cmpAt(mid, id) < 0) lo = mid + 1;
