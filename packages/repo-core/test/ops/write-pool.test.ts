@@ -1,7 +1,11 @@
-// Tests of the restore write pool (write-pool.ts, write-worker.ts, write-jobs.ts): files written by
-// worker threads come out exactly as specified (bytes, mode bits incl. setuid, owner, ns times,
-// xattrs, no temp files left), per-job errors stay per job, the inline fallback gives identical
-// results, and the pool neither blocks process exit nor survives close().
+// Tests of the restore write pool (write-pool.ts, write-jobs.ts, write-worker.ts, the batch writer
+// in native/posix.c). Every behaviour runs through all three ways a pool writes: the native batch
+// writer (libuv threadpool), JS worker threads, and inline on the main thread. Files come out
+// exactly as specified (bytes, mode bits incl. setuid, owner, ns times, xattrs, holes, no temp
+// files left), per-job errors and warnings stay per job and are the same on every path, a temp
+// name that exists (file or planted symlink) is never written through, and the pool neither
+// blocks process exit nor survives close(). The native path fails loudly when the helper that
+// scripts/setup.sh builds is missing: it is never skipped.
 import { execFileSync } from 'node:child_process';
 import {
   existsSync,
@@ -11,15 +15,20 @@ import {
   readFileSync,
   readdirSync,
   rmSync,
+  symlinkSync,
   writeFileSync,
 } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterEach, describe, expect, it } from 'vitest';
-import { nativeAvailable } from '../../src/ops/restore/native.js';
-import { writeJobsSync, type WriteJob } from '../../src/ops/restore/write-jobs.js';
-import { WritePool, writeWorkerScript } from '../../src/ops/restore/write-pool.js';
+import { nativeAvailable, posixAddon } from '../../src/ops/restore/native.js';
+import {
+  writeJobsSync,
+  type WriteJob,
+  type WriteResult,
+} from '../../src/ops/restore/write-jobs.js';
+import { WritePool, writeWorkerScript, type WriteVia } from '../../src/ops/restore/write-pool.js';
 
 const dirs: string[] = [];
 function tmp(): string {
@@ -28,17 +37,12 @@ function tmp(): string {
   return d;
 }
 const pools: WritePool[] = [];
-function pool(options?: { threads?: number }): WritePool {
-  const p = new WritePool(options);
-  pools.push(p);
-  return p;
-}
 afterEach(async () => {
   await Promise.all(pools.splice(0).map((p) => p.close()));
   for (const d of dirs.splice(0)) rmSync(d, { recursive: true, force: true });
 });
 
-/** the threaded tests need the compiled worker; say how to get it instead of skipping */
+/** the worker tests need the compiled worker; say how to get it instead of skipping */
 function requireWorker(): void {
   if (!writeWorkerScript()) {
     throw new Error(
@@ -47,10 +51,23 @@ function requireWorker(): void {
   }
 }
 
+const VIAS: WriteVia[] = ['native', 'workers', 'inline'];
+
+/** a pool that writes `via` that way, or throws (native: when the helper is not built) */
+function pool(via: WriteVia): WritePool {
+  if (via === 'workers') requireWorker();
+  const p = new WritePool(
+    via === 'native' ? { native: true } : { native: false, threads: via === 'workers' ? 2 : 0 },
+  );
+  pools.push(p);
+  expect(p.via).toBe(via);
+  return p;
+}
+
 const isRoot = process.getuid?.() === 0;
 const MODES = [0o4755, 0o600, 0o000, 0o644, 0o2750, 0o1777, 0o755];
 
-/** deterministic pseudo-random bytes, so the two pools of a comparison get the same input */
+/** deterministic pseudo-random bytes, so the runs of a comparison get the same input */
 function rng(seed: number): () => number {
   let s = seed >>> 0;
   return () => {
@@ -98,39 +115,46 @@ function specs(n: number): Spec[] {
   return out;
 }
 
-/** batches: jobs plus one buffer with every job's bytes; paths and xattrs are small views */
-function batches(root: string, all: Spec[], count: number): { jobs: WriteJob[]; data: Buffer }[] {
-  const arena = Buffer.alloc(64 * 1024); // xattr values are views into one big buffer
+/**
+ * groups of jobs; half the files' bytes and every xattr value are small views into big shared
+ * buffers (as decoded blobs are), the other half own their buffer
+ */
+function groups(root: string, all: Spec[], count: number): WriteJob[][] {
+  const arena = Buffer.alloc(64 * 1024);
   let at = 0;
-  const out: { jobs: WriteJob[]; data: Buffer }[] = [];
+  const out: WriteJob[][] = [];
   const per = Math.ceil(all.length / count);
   for (let b = 0; b < all.length; b += per) {
     const part = all.slice(b, b + per);
-    const data = Buffer.alloc(part.reduce((n, s) => n + s.content.length, 0));
-    let offset = 0;
-    const jobs = part.map((s): WriteJob => {
-      s.content.copy(data, offset);
-      const final = Buffer.concat([Buffer.from(root + '/'), s.name]);
-      const job: WriteJob = {
-        tmp: Buffer.concat([final, Buffer.from('.tmp')]),
-        final,
-        offset,
-        length: s.content.length,
-        mode: s.mode,
-        atimeNs: s.atimeNs,
-        mtimeNs: s.mtimeNs,
-        xattrs: [],
-      };
-      offset += s.content.length;
-      if (s.xattr) {
-        s.xattr.copy(arena, at);
-        job.xattrs.push({ name: 'user.salvage', value: arena.subarray(at, at + s.xattr.length) });
-        at += s.xattr.length;
-      }
-      if (s.owner) [job.uid, job.gid] = s.owner;
-      return job;
-    });
-    out.push({ jobs, data });
+    const shared = Buffer.alloc(part.reduce((n, s) => n + s.content.length, 0) + 7);
+    let offset = 7;
+    out.push(
+      part.map((s, i): WriteJob => {
+        let data: Uint8Array = Buffer.from(s.content);
+        if (i % 2 === 0) {
+          s.content.copy(shared, offset);
+          data = shared.subarray(offset, offset + s.content.length);
+          offset += s.content.length;
+        }
+        const final = Buffer.concat([Buffer.from(root + '/'), s.name]);
+        const job: WriteJob = {
+          tmp: Buffer.concat([final, Buffer.from('.tmp')]),
+          final,
+          data,
+          mode: s.mode,
+          atimeNs: s.atimeNs,
+          mtimeNs: s.mtimeNs,
+          xattrs: [],
+        };
+        if (s.xattr) {
+          s.xattr.copy(arena, at);
+          job.xattrs.push({ name: 'user.salvage', value: arena.subarray(at, at + s.xattr.length) });
+          at += s.xattr.length;
+        }
+        if (s.owner) [job.uid, job.gid] = s.owner;
+        return job;
+      }),
+    );
   }
   return out;
 }
@@ -197,119 +221,278 @@ function checkTree(root: string, all: Spec[], native: boolean): void {
   }
 }
 
-/** runs `count` batches of `all` at once through `p` and returns the flattened results */
+/** runs `count` groups of `all` at once through `p` and returns the flattened results */
 async function writeAll(p: WritePool, root: string, all: Spec[], count: number) {
   mkdirs(root);
-  const results = await Promise.all(
-    batches(root, all, count).map(({ jobs, data }) => p.write(jobs, data)),
-  );
+  const results = await Promise.all(groups(root, all, count).map((jobs) => p.write(jobs)));
   return results.flat();
 }
 
+/** a job writing `content` to root/name through the temp root/tmpName */
+function job(root: string, tmpName: string, name: string, content: string | Buffer): WriteJob {
+  return {
+    tmp: Buffer.from(join(root, tmpName)),
+    final: Buffer.from(join(root, name)),
+    data: Buffer.from(content),
+    mode: 0o640,
+    atimeNs: 5n,
+    mtimeNs: 7n,
+    xattrs: [],
+  };
+}
+
+/** results with the test directory replaced, so runs in different directories compare */
+function portable(results: WriteResult[], root: string): WriteResult[] {
+  return JSON.parse(JSON.stringify(results).replaceAll(root, '<root>')) as WriteResult[];
+}
+
 describe('WritePool', () => {
-  it('writes 500 files in 3 concurrent batches on worker threads', async () => {
-    requireWorker();
-    const p = pool();
-    expect(p.threaded).toBe(true);
-    const root = tmp();
-    const all = specs(500);
-    const results = await writeAll(p, root, all, 3);
-    expect(results.filter((r) => r.error)).toEqual([]);
-    // owners: set as root; a warning, not an error, otherwise
-    const warned = results.filter((r) => r.warnings.length > 0).length;
-    expect(warned).toBe(isRoot ? 0 : all.filter((s) => s.owner).length);
-    checkTree(root, all, nativeAvailable());
+  it('has the native batch writer (scripts/setup.sh builds it; never skipped)', () => {
+    expect(nativeAvailable()).toBe(true);
+    expect(typeof posixAddon()?.writeFiles).toBe('function');
+    expect(new WritePool().via).toBe('native');
+    expect(new WritePool({ threads: 2 }).via).toBe('native');
   });
 
-  it('transfers a batch buffer it owns whole, and copies a view of a bigger one', async () => {
-    requireWorker();
-    const p = pool({ threads: 1 });
-    const root = tmp();
-    const job = (name: string, offset: number): WriteJob => ({
-      tmp: Buffer.from(join(root, `${name}.tmp`)),
-      final: Buffer.from(join(root, name)),
-      offset,
-      length: 3,
-      mode: 0o644,
-      atimeNs: 0n,
-      mtimeNs: 0n,
-      xattrs: [],
+  for (const via of VIAS) {
+    it(`writes 500 files in 20 groups in flight at once (${via})`, async () => {
+      const p = pool(via);
+      const root = tmp();
+      const all = specs(500);
+      const results = await writeAll(p, root, all, 20);
+      expect(results.filter((r) => r.error)).toEqual([]);
+      // owners: set as root; a warning, not an error, otherwise
+      const warned = results.filter((r) => r.warnings.length > 0).length;
+      expect(warned).toBe(isRoot ? 0 : all.filter((s) => s.owner).length);
+      checkTree(root, all, nativeAvailable());
+      expect(readdirSync(root).flatMap((d) => readdirSync(join(root, d)))).not.toContainEqual(
+        expect.stringMatching(/\.tmp$/),
+      );
     });
-    const owned = new Uint8Array([1, 2, 3]);
-    await p.write([job('a', 0)], owned);
-    expect(owned.byteLength).toBe(0); // detached: moved to the worker, not cloned
+  }
+
+  it('gives the same results on every path', async () => {
+    const all = specs(120);
+    const roots = VIAS.map(() => tmp());
+    const results = await Promise.all(VIAS.map((via, i) => writeAll(pool(via), roots[i]!, all, 3)));
+    expect(results[0]).toEqual(results[1]);
+    expect(results[0]).toEqual(results[2]);
+    for (const root of roots) checkTree(root, all, true);
+  });
+
+  for (const via of VIAS) {
+    it(`keeps a job's error to that job, and removes only its own temp file (${via})`, async () => {
+      const p = pool(via);
+      const root = tmp();
+      writeFileSync(join(root, 'taken.tmp'), 'someone else');
+      const results = await p.write([
+        job(root, 'ok1.tmp', 'ok1', 'aa'),
+        job(root, 'lost.tmp', 'missing-dir/lost', 'bb'),
+        job(root, 'taken.tmp', 'taken', 'cc'),
+        job(root, 'no-dir/x.tmp', 'x', 'dd'),
+        job(root, 'ok2.tmp', 'ok2', 'ee'),
+      ]);
+      expect(results.map((r) => r.error?.code)).toEqual([
+        undefined,
+        'ENOENT',
+        'EEXIST',
+        'ENOENT',
+        undefined,
+      ]);
+      expect(portable(results, root)).toEqual([
+        { warnings: [] },
+        {
+          error: {
+            code: 'ENOENT',
+            message:
+              "ENOENT: no such file or directory, rename '<root>/lost.tmp' -> '<root>/missing-dir/lost'",
+          },
+          warnings: [],
+        },
+        {
+          error: {
+            code: 'EEXIST',
+            message: "EEXIST: file already exists, open '<root>/taken.tmp'",
+          },
+          warnings: [],
+        },
+        {
+          error: {
+            code: 'ENOENT',
+            message: "ENOENT: no such file or directory, open '<root>/no-dir/x.tmp'",
+          },
+          warnings: [],
+        },
+        { warnings: [] },
+      ]);
+      expect(readFileSync(join(root, 'ok1'), 'utf8')).toBe('aa');
+      expect(readFileSync(join(root, 'ok2'), 'utf8')).toBe('ee');
+      // the existing temp file is neither written nor removed; the failed rename's temp is gone
+      expect(readFileSync(join(root, 'taken.tmp'), 'utf8')).toBe('someone else');
+      expect(readdirSync(root).sort()).toEqual(['ok1', 'ok2', 'taken.tmp']);
+    });
+
+    it(`never follows a symlink planted at the temp name (${via})`, async () => {
+      const p = pool(via);
+      const root = tmp();
+      writeFileSync(join(root, 'victim'), 'precious');
+      symlinkSync(join(root, 'victim'), join(root, 'a.tmp'));
+      symlinkSync(join(root, 'nowhere'), join(root, 'b.tmp'));
+      const results = await p.write([
+        job(root, 'a.tmp', 'a', 'evil'),
+        job(root, 'b.tmp', 'b', 'evil'),
+        job(root, 'c.tmp', 'c', 'fine'),
+      ]);
+      expect(results.map((r) => r.error?.code)).toEqual(['EEXIST', 'EEXIST', undefined]);
+      expect(readFileSync(join(root, 'victim'), 'utf8')).toBe('precious');
+      expect(existsSync(join(root, 'nowhere'))).toBe(false);
+      expect(lstatSync(join(root, 'a.tmp')).isSymbolicLink()).toBe(true);
+      expect(lstatSync(join(root, 'b.tmp')).isSymbolicLink()).toBe(true);
+      expect(readdirSync(root).sort()).toEqual(['a.tmp', 'b.tmp', 'c', 'victim']);
+    });
+
+    it(`leaves all-zero 4 KiB blocks as holes with sparse (${via})`, async () => {
+      const p = pool(via);
+      const root = tmp();
+      const size = 1024 * 1024 + 123; // ends inside a block, with zeros: ftruncate sets the size
+      const content = Buffer.alloc(size);
+      content.fill(1, 0, 100);
+      content.fill(2, 600 * 1024 - 10, 600 * 1024 + 5000); // across three blocks
+      const zeros = Buffer.alloc(3 * 4096 + 5);
+      const sparse = (j: WriteJob): WriteJob => ({ ...j, sparse: true });
+      const results = await p.write([
+        sparse(job(root, 's.tmp', 's', content)),
+        job(root, 'd.tmp', 'd', content),
+        sparse(job(root, 'z.tmp', 'z', zeros)),
+        sparse(job(root, 'e.tmp', 'e', '')),
+      ]);
+      expect(results).toEqual(results.map(() => ({ warnings: [] })));
+      expect(readFileSync(join(root, 's')).equals(content)).toBe(true);
+      expect(readFileSync(join(root, 'd')).equals(content)).toBe(true);
+      expect(readFileSync(join(root, 'z')).equals(zeros)).toBe(true);
+      expect(readFileSync(join(root, 'e')).length).toBe(0);
+      const allocated = (name: string): number => lstatSync(join(root, name)).blocks * 512;
+      expect(allocated('s')).toBeLessThanOrEqual(8 * 4096); // 4 data blocks, some slack
+      expect(allocated('d')).toBeGreaterThanOrEqual(size - 4096);
+      expect(allocated('z')).toBe(0);
+    });
+
+    it(`reports owner and xattr failures as warnings, the same on every path (${via})`, async () => {
+      const p = pool(via);
+      const root = tmp();
+      const j = job(root, 'w.tmp', 'w', 'w');
+      j.uid = 2 ** 33; // beyond any uid: fchown is refused
+      j.gid = 1;
+      j.xattrs = [
+        { name: 'bogus.name', value: Buffer.from('x') }, // no such namespace: ENOTSUP
+        { name: 'user.ok', value: new Uint8Array(0) },
+      ];
+      const [r] = await p.write([j]);
+      expect(r!.error).toBeUndefined();
+      expect(r!.warnings).toHaveLength(2);
+      expect(r!.warnings[0]).toMatch(/^cannot set owner 8589934592:1: /);
+      expect(r!.warnings[1]).toBe(
+        'cannot set xattr bogus.name: lsetxattr: Operation not supported',
+      );
+      expect(readFileSync(join(root, 'w'), 'utf8')).toBe('w');
+    });
+
+    it(`close() is idempotent; write after close() rejects (${via})`, async () => {
+      const p = pool(via);
+      const root = tmp();
+      await p.write([job(root, 'a.tmp', 'a', '')]);
+      await Promise.all([p.close(), p.close()]);
+      await p.close();
+      await expect(p.write([])).rejects.toThrow(/after close/);
+      expect(existsSync(join(root, 'a'))).toBe(true);
+    });
+  }
+
+  it('native: uses the buffers in place, without copying or detaching them', async () => {
+    const p = pool('native');
+    const root = tmp();
     const big = new Uint8Array(1 << 20).fill(9);
-    const view = big.subarray(100, 106);
-    await p.write([job('b', 3)], view);
+    big.set([1, 2, 3], 100);
+    const j = job(root, 'a.tmp', 'a', '');
+    j.data = big.subarray(100, 106);
+    await p.write([j]);
+    expect(big.byteLength).toBe(1 << 20);
+    expect([...readFileSync(join(root, 'a'))]).toEqual([1, 2, 3, 9, 9, 9]);
+  });
+
+  it('workers: copies the files into one transferred buffer, leaving theirs intact', async () => {
+    const p = pool('workers');
+    const root = tmp();
+    const owned = new Uint8Array([1, 2, 3]);
+    const big = new Uint8Array(1 << 20).fill(9);
+    const a = job(root, 'a.tmp', 'a', '');
+    a.data = owned;
+    const b = job(root, 'b.tmp', 'b', '');
+    b.data = big.subarray(100, 103);
+    await p.write([a, b]);
+    expect(owned.byteLength).toBe(3);
     expect(big.byteLength).toBe(1 << 20);
     expect([...readFileSync(join(root, 'a'))]).toEqual([1, 2, 3]);
     expect([...readFileSync(join(root, 'b'))]).toEqual([9, 9, 9]);
   });
 
-  it('gives the same results inline (threads: 0) as on worker threads', async () => {
-    requireWorker();
-    const all = specs(120);
-    const inline = pool({ threads: 0 });
-    expect(inline.threaded).toBe(false);
-    const a = tmp();
-    const b = tmp();
-    const ra = await writeAll(inline, a, all, 2);
-    const rb = await writeAll(pool({ threads: 2 }), b, all, 2);
-    expect(ra).toEqual(rb);
-    checkTree(a, all, nativeAvailable());
-    checkTree(b, all, nativeAvailable());
+  it('native: a path or xattr name holding a NUL byte fails that job or xattr only', async () => {
+    const p = pool('native');
+    const root = tmp();
+    const bad = job(root, 'bad.tmp', 'bad', 'x');
+    bad.final = Buffer.concat([Buffer.from(root + '/ba'), Buffer.from([0]), Buffer.from('d')]);
+    const named = job(root, 'n.tmp', 'n', 'n');
+    named.xattrs = [{ name: 'user.a\u0000b', value: Buffer.from('v') }];
+    const results = await p.write([bad, named, job(root, 'ok.tmp', 'ok', 'ok')]);
+    expect(results[0]!.error?.code).toBe('ERR_INVALID_ARG_VALUE');
+    expect(results[1]).toEqual({
+      warnings: ['cannot set xattr user.a\u0000b: path or name holds a NUL byte or is too long'],
+    });
+    expect(results[2]).toEqual({ warnings: [] });
+    expect(readdirSync(root).sort()).toEqual(['n', 'ok']);
   });
 
-  for (const threads of [2, 0]) {
-    it(`keeps a job's error to that job (${threads ? 'threaded' : 'inline'})`, async () => {
-      if (threads) requireWorker();
-      const p = pool({ threads });
-      const root = tmp();
-      writeFileSync(join(root, 'taken.tmp'), 'someone else');
-      const job = (tmpName: string, finalName: string, offset: number): WriteJob => ({
-        tmp: Buffer.from(join(root, tmpName)),
-        final: Buffer.from(join(root, finalName)),
-        offset,
-        length: 2,
-        mode: 0o640,
-        atimeNs: 5n,
-        mtimeNs: 7n,
-        xattrs: [],
-      });
-      const results = await p.write(
-        [
-          job('ok1.tmp', 'ok1', 0),
-          job('lost.tmp', 'missing-dir/lost', 2),
-          job('taken.tmp', 'taken', 4),
-          job('ok2.tmp', 'ok2', 6),
-        ],
-        Buffer.from('aabbccdd'),
-      );
-      expect(results.map((r) => r.error?.code)).toEqual([undefined, 'ENOENT', 'EEXIST', undefined]);
-      expect(results[1]!.error!.message).toMatch(/rename/);
-      expect(readFileSync(join(root, 'ok1'), 'utf8')).toBe('aa');
-      expect(readFileSync(join(root, 'ok2'), 'utf8')).toBe('dd');
-      expect(readFileSync(join(root, 'taken.tmp'), 'utf8')).toBe('someone else');
-      expect(readdirSync(root).sort()).toEqual(['ok1', 'ok2', 'taken.tmp']);
-    });
-  }
+  it('native: writeFiles refuses malformed arguments before touching anything', () => {
+    const w = posixAddon()!.writeFiles!;
+    const root = tmp();
+    const path = Buffer.from(join(root, 'x'));
+    const nums = (over: Partial<Record<number, number>> = {}): Float64Array => {
+      const n = new Float64Array([path.length, 0, 0o644, -1, -1, 0, 0, 0, 0, 0, 0]);
+      for (const [k, v] of Object.entries(over)) n[Number(k)] = v!;
+      return n;
+    };
+    const call = (s: unknown, n: unknown, b: unknown) =>
+      (w as unknown as (a: unknown, b: unknown, c: unknown) => unknown)(s, n, b);
+    expect(() => call('x', nums(), [Buffer.alloc(0)])).toThrow(TypeError);
+    expect(() => call(path, [1, 2], [Buffer.alloc(0)])).toThrow(TypeError);
+    expect(() => call(path, nums(), 'no')).toThrow(TypeError);
+    expect(() => call(path, nums({ 0: path.length + 1 }), [Buffer.alloc(0)])).toThrow(RangeError);
+    expect(() => call(path, nums({ 0: path.length - 1 }), [Buffer.alloc(0)])).toThrow(RangeError);
+    expect(() => call(path, nums({ 0: 1.5 }), [Buffer.alloc(0)])).toThrow(RangeError);
+    expect(() => call(path, nums({ 2: NaN }), [Buffer.alloc(0)])).toThrow(RangeError);
+    expect(() => call(path, nums({ 2: 0o10000 }), [Buffer.alloc(0)])).toThrow(RangeError);
+    expect(() => call(path, nums({ 3: -2 }), [Buffer.alloc(0)])).toThrow(RangeError);
+    expect(() => call(path, nums({ 6: 1e9 }), [Buffer.alloc(0)])).toThrow(RangeError);
+    expect(() => call(path, nums({ 10: 1 }), [Buffer.alloc(0)])).toThrow(RangeError);
+    expect(() => call(path, nums().subarray(0, 10), [Buffer.alloc(0)])).toThrow(RangeError);
+    expect(() => call(path, nums(), [])).toThrow(RangeError);
+    expect(() => call(path, nums(), [Buffer.alloc(0), Buffer.alloc(0)])).toThrow(RangeError);
+    expect(() => call(path, nums(), [new Uint16Array(1)])).toThrow(RangeError);
+    expect(readdirSync(root)).toEqual([]);
+  });
 
   it('without the native helper: microsecond times, xattrs become warnings', () => {
     const root = tmp();
     const [r] = writeJobsSync(
       [
         {
-          tmp: Buffer.from(join(root, 'x.tmp')),
-          final: Buffer.from(join(root, 'x')),
-          offset: 0,
-          length: 1,
+          ...job(root, 'x.tmp', 'x', 'x'),
           mode: 0o600,
           atimeNs: 1_600_000_000_123_456_789n,
           mtimeNs: -1_234_567_891n,
           xattrs: [{ name: 'user.a', value: Buffer.from('v') }],
         },
       ],
-      Buffer.from('x'),
       null,
     );
     expect(r).toEqual({
@@ -323,11 +506,10 @@ describe('WritePool', () => {
   });
 
   it('honours SALVAGE_NO_NATIVE=1 in the workers too', async () => {
-    requireWorker();
     const saved = process.env.SALVAGE_NO_NATIVE;
     process.env.SALVAGE_NO_NATIVE = '1';
     try {
-      const p = pool({ threads: 1 });
+      const p = pool('workers');
       const root = tmp();
       const all = specs(60);
       const results = await writeAll(p, root, all, 2); // workers start now, with this env
@@ -346,71 +528,59 @@ describe('WritePool', () => {
   });
 
   it('rejects the batches of a worker that dies, and replaces it', async () => {
-    requireWorker();
-    const p = pool({ threads: 1 });
+    const p = pool('workers');
     const root = tmp();
     const all = specs(20);
-    const [first] = batches(root, all, 1);
+    const [first] = groups(root, all, 1);
     mkdirs(root);
-    const pending = p.write(first!.jobs, first!.data);
+    const pending = p.write(first!);
     // the worker has not even started: kill it the way a crash would end it
     const slots = (p as unknown as { slots: { worker: { terminate(): Promise<number> } }[] }).slots;
     await slots[0]!.worker.terminate();
     await expect(pending).rejects.toThrow(/worker exited unexpectedly.*may be partly written/);
     rmSync(root, { recursive: true });
-    const [again] = batches(root, all, 1);
+    const [again] = groups(root, all, 1);
     mkdirs(root);
-    const results = await p.write(again!.jobs, again!.data);
+    const results = await p.write(again!);
     expect(results.filter((r) => r.error)).toEqual([]);
     checkTree(root, all, nativeAvailable());
   });
 
-  it('close() is idempotent; write after close() rejects', async () => {
-    requireWorker();
-    const p = new WritePool();
-    const root = tmp();
-    await p.write(
-      [
-        {
-          tmp: Buffer.from(join(root, 'a.tmp')),
-          final: Buffer.from(join(root, 'a')),
-          offset: 0,
-          length: 0,
-          mode: 0o644,
-          atimeNs: 0n,
-          mtimeNs: 0n,
-          xattrs: [],
-        },
-      ],
-      new Uint8Array(0),
-    );
-    await Promise.all([p.close(), p.close()]);
-    await p.close();
-    await expect(p.write([], new Uint8Array(0))).rejects.toThrow(/after close/);
-    expect(existsSync(join(root, 'a'))).toBe(true);
-  });
-
-  it('does not keep the process alive without close()', () => {
-    requireWorker();
-    const root = tmp();
-    const dist = fileURLToPath(new URL('../../dist/ops/restore/write-pool.js', import.meta.url));
-    const script = `
-      import { WritePool } from ${JSON.stringify(dist)};
-      const pool = new WritePool({ threads: 2 });
-      const jobs = [0, 1, 2].map((i) => ({
-        tmp: Buffer.from(${JSON.stringify(root)} + '/f' + i + '.tmp'),
-        final: Buffer.from(${JSON.stringify(root)} + '/f' + i),
-        offset: i, length: 1, mode: 0o644, atimeNs: 0n, mtimeNs: 0n, xattrs: [],
-      }));
-      const results = await Promise.all([pool.write(jobs, Buffer.from('abc')), pool.write([], Buffer.alloc(0))]);
-      console.log(pool.threaded, JSON.stringify(results[0]));
-    `;
-    const started = Date.now();
-    const out = execFileSync(process.execPath, ['--input-type=module', '-e', script], {
-      timeout: 30_000,
-    }).toString();
-    expect(out.trim()).toBe('true [{"warnings":[]},{"warnings":[]},{"warnings":[]}]');
-    expect(Date.now() - started).toBeLessThan(10_000);
-    expect(readFileSync(join(root, 'f2'), 'utf8')).toBe('c');
-  });
+  for (const via of ['native', 'workers'] as const) {
+    it(`keeps its inputs alive through GC and does not hold the process open (${via})`, () => {
+      requireWorker(); // the child imports the compiled pool
+      const root = tmp();
+      const dist = fileURLToPath(new URL('../../dist/ops/restore/write-pool.js', import.meta.url));
+      // nothing but the pool holds the jobs' buffers and paths while the GC runs
+      const script = `
+        import { WritePool } from ${JSON.stringify(dist)};
+        const pool = new WritePool(${JSON.stringify(via === 'native' ? { native: true } : { native: false, threads: 2 })});
+        const group = (g) => Array.from({ length: 50 }, (_, i) => ({
+          tmp: Buffer.from(${JSON.stringify(root)} + '/f' + g + '-' + i + '.tmp'),
+          final: Buffer.from(${JSON.stringify(root)} + '/f' + g + '-' + i),
+          data: new Uint8Array(3000 + i).fill(g + i),
+          mode: 0o644, atimeNs: 0n, mtimeNs: 0n,
+          xattrs: [{ name: 'user.k', value: new Uint8Array(40).fill(i) }],
+        }));
+        const writes = Array.from({ length: 20 }, (_, g) => pool.write(group(g)));
+        for (let i = 0; i < 20; i++) { globalThis.gc(); await new Promise((r) => setImmediate(r)); }
+        const results = (await Promise.all([...writes, pool.write([])])).flat();
+        console.log(pool.via, results.length, results.filter((r) => r.error || r.warnings.length).length);
+      `;
+      const started = Date.now();
+      const out = execFileSync(
+        process.execPath,
+        ['--expose-gc', '--input-type=module', '-e', script],
+        { timeout: 30_000 },
+      ).toString();
+      expect(out.trim()).toBe(`${via} 1000 0`);
+      expect(Date.now() - started).toBeLessThan(10_000);
+      for (const g of [0, 7, 19]) {
+        for (const i of [0, 49]) {
+          const got = readFileSync(join(root, `f${g}-${i}`));
+          expect(got.equals(Buffer.alloc(3000 + i, (g + i) & 0xff))).toBe(true);
+        }
+      }
+    });
+  }
 });

@@ -433,21 +433,20 @@ export async function restore(
       });
     };
 
-    /** one group of complete files to the write pool (worker threads), results reported */
+    /**
+     * one group of complete files to the write pool (native batch writer, worker threads or
+     * inline), results reported. The files' own buffers go in uncopied (the pool copies them for
+     * worker threads only); nothing here changes them while the write is in flight.
+     */
     const writeGroup = async (g: { item: WalkItem; data: Uint8Array }[]): Promise<void> => {
-      const total = g.reduce((n, x) => n + x.data.length, 0);
-      const buf = Buffer.allocUnsafeSlow(total);
-      let off = 0;
       const jobs: WriteJob[] = g.map(({ item, data }) => {
         const { entry } = item;
-        buf.set(data, off);
         const finalPath = abs(item.path);
         const ids = ownerIds(entry, ownerMode);
-        const job: WriteJob = {
+        return {
           tmp: tempNameFor(finalPath),
           final: finalPath,
-          offset: off,
-          length: data.length,
+          data,
           mode: entry.mode & 0o7777,
           uid: ids?.[0],
           gid: ids?.[1],
@@ -456,15 +455,13 @@ export async function restore(
           xattrs: (entry.xattrs ?? []).filter((x) => xattrWanted(x.name)),
           sparse: options.sparse === true,
         };
-        off += data.length;
-        return job;
       });
       const hashes = options.verify
         ? g.map(({ data }) => createHash('sha256').update(data).digest('hex'))
         : undefined;
       let results: WriteResult[];
       try {
-        results = await pool.write(jobs, buf);
+        results = await pool.write(jobs);
       } catch (e) {
         for (const { item } of g) fail(item.location, e);
         return;

@@ -1,18 +1,22 @@
 /**
- * The whole life of one restored small file as synchronous syscalls: create the temp file
- * (O_CREAT|O_EXCL|O_NOFOLLOW, 0600), write its bytes, fchown, fchmod, xattrs, times, close, rename
- * it to its final name. `writeJobsSync` runs a batch of them; a write worker (write-worker.ts)
- * calls it off the main thread, and WritePool (write-pool.ts) calls it inline when there are no
- * workers, so both paths give the same results.
+ * The whole life of one restored small file: create the temp file (O_CREAT|O_EXCL|O_NOFOLLOW,
+ * 0600), write its bytes, fchown, fchmod, xattrs, times, close, rename it to its final name. Two
+ * implementations that give the same results (write-pool.test.ts compares them):
+ * - `writeJobsNative`: one call to the native helper per group, which runs every syscall on a
+ *   libuv threadpool thread (native/posix.c, "batch writer"); the main thread only packs the
+ *   group into three arguments (see `pack`), so it costs no object per job on the C side.
+ * - `writeJobsSync`: the same steps with Node's synchronous fs calls, run by a write worker
+ *   (write-worker.ts) or inline by WritePool (write-pool.ts) when there is no native writer.
  *
  * Failures follow metadata.ts: owner and xattrs are warnings (as in restic);
  * anything else is the job's error, the temp file is removed, and the batch goes on. A temp file
  * that already existed is never removed nor written: the create fails with EEXIST first.
  *
- * The wire form (`WireJob`) is what crosses to a worker: structured clone copies the whole
+ * The wire form (`WireJob`) is what crosses to a JS worker: structured clone copies the whole
  * ArrayBuffer under any typed-array view, and paths and xattr values are usually small views of
  * big buffers (Buffer's 8 KiB pool, a decoded tree blob), so they travel as latin1 strings (one
- * byte per char, lossless for any bytes), and times as decimal strings.
+ * byte per char, lossless for any bytes), times as decimal strings, and the files' bytes as one
+ * transferred buffer that the jobs index by offset.
  */
 
 import {
@@ -34,9 +38,8 @@ export interface WriteJob {
   tmp: Buffer;
   /** final path (absolute); the temp file is renamed to it last */
   final: Buffer;
-  /** this file's bytes are data[offset, offset + length) of the batch buffer */
-  offset: number;
-  length: number;
+  /** the file's bytes; must stay unchanged (and not detached) until the write settles */
+  data: Uint8Array;
   /** permission bits incl. setuid/setgid/sticky (set after the owner: chown clears them) */
   mode: number;
   /** both set: fchown (failure is a warning); either unset: owner left as created */
@@ -97,27 +100,18 @@ function problem(e: unknown): { code: string; message: string } {
   };
 }
 
-function writeJob(job: WriteJob, data: Uint8Array, addon: PosixAddon | null): WriteResult {
+function writeJob(job: WriteJob, addon: PosixAddon | null): WriteResult {
   const warnings: string[] = [];
   let fd = -1;
   let created = false;
   try {
-    const { offset, length } = job;
-    if (!Number.isSafeInteger(offset) || !Number.isSafeInteger(length) || offset < 0) {
-      throw Object.assign(new RangeError(`bad range ${offset}+${length}`), { code: 'EINVAL' });
-    }
-    if (length < 0 || offset + length > data.length) {
-      throw Object.assign(
-        new RangeError(`range ${offset}+${length} is outside the batch's ${data.length} bytes`),
-        { code: 'EINVAL' },
-      );
-    }
+    const { data } = job;
     fd = openSync(job.tmp, CREATE_FLAGS, 0o600);
     created = true;
-    if (job.sparse) writeSparse(fd, data.subarray(offset, offset + length));
+    if (job.sparse) writeSparse(fd, data);
     else {
       let off = 0;
-      while (off < length) off += writeSync(fd, data, offset + off, length - off, off);
+      while (off < data.length) off += writeSync(fd, data, off, data.length - off, off);
     }
     if (job.uid !== undefined && job.gid !== undefined) {
       try {
@@ -172,10 +166,113 @@ function writeJob(job: WriteJob, data: Uint8Array, addon: PosixAddon | null): Wr
  */
 export function writeJobsSync(
   jobs: readonly WriteJob[],
-  data: Uint8Array,
   addon: PosixAddon | null = posixAddon(),
 ): WriteResult[] {
-  return jobs.map((job) => writeJob(job, data, addon));
+  return jobs.map((job) => writeJob(job, addon));
+}
+
+/** the native helper when it has the batch writer, else null */
+export function nativeWriter(): NativeWriter | null {
+  const a = posixAddon();
+  return a?.writeFiles ? (a as NativeWriter) : null;
+}
+
+export type NativeWriter = Required<Pick<PosixAddon, 'writeFiles'>>;
+
+/** numbers per job before its xattr name lengths (posix.c WX_FIELDS) */
+const FIELDS = 11;
+/** seconds beyond any file system's range are sent as this (posix.c WX_MAX_SEC) */
+const MAX_SEC = 2 ** 62;
+
+const clampSec = (s: number): number => Math.max(-MAX_SEC, Math.min(MAX_SEC, s));
+
+function isId(n: number | undefined): n is number {
+  return n !== undefined && Number.isInteger(n) && n >= -1 && n <= 0xffff_ffff;
+}
+
+/**
+ * The batch writer's three arguments (layout in posix.c): every path and xattr name back to back
+ * in one Buffer, the numbers in one Float64Array, and the files' own bytes and xattr values in
+ * one array, used in place (no copy). Owner ids Node's fchown would refuse become that warning
+ * here, so the helper only ever sees valid ones.
+ */
+function pack(jobs: readonly WriteJob[]): {
+  strings: Buffer;
+  nums: Float64Array;
+  bufs: Uint8Array[];
+  early: string[][];
+} {
+  let chars = 0;
+  let count = 0;
+  const names: Buffer[][] = [];
+  for (const job of jobs) {
+    chars += job.tmp.length + job.final.length;
+    const n = job.xattrs.map((x) => Buffer.from(x.name, 'utf8'));
+    for (const b of n) chars += b.length;
+    names.push(n);
+    count += FIELDS + n.length;
+  }
+  const strings = Buffer.allocUnsafeSlow(chars);
+  const nums = new Float64Array(count);
+  const bufs: Uint8Array[] = [];
+  const early: string[][] = [];
+  let s = 0;
+  let at = 0;
+  jobs.forEach((job, i) => {
+    const warnings: string[] = [];
+    strings.set(job.tmp, s);
+    s += job.tmp.length;
+    strings.set(job.final, s);
+    s += job.final.length;
+    let uid = -1;
+    let gid = -1;
+    if (job.uid !== undefined && job.gid !== undefined) {
+      if (isId(job.uid) && isId(job.gid)) [uid, gid] = [job.uid, job.gid];
+      else warnings.push(`cannot set owner ${job.uid}:${job.gid}: uid or gid out of range`);
+    }
+    const [as, an] = splitNs(job.atimeNs);
+    const [ms, mn] = splitNs(job.mtimeNs);
+    nums[at++] = job.tmp.length;
+    nums[at++] = job.final.length;
+    nums[at++] = job.mode & 0o7777;
+    nums[at++] = uid;
+    nums[at++] = gid;
+    nums[at++] = clampSec(as);
+    nums[at++] = an;
+    nums[at++] = clampSec(ms);
+    nums[at++] = mn;
+    nums[at++] = job.sparse ? 1 : 0;
+    nums[at++] = job.xattrs.length;
+    bufs.push(job.data);
+    names[i]!.forEach((name, k) => {
+      strings.set(name, s);
+      s += name.length;
+      nums[at++] = name.length;
+      bufs.push(job.xattrs[k]!.value);
+    });
+    early.push(warnings);
+  });
+  return { strings, nums, bufs, early };
+}
+
+/**
+ * Writes the jobs of one group through the native batch writer, off the main thread; resolves
+ * with one result per job, as writeJobsSync returns them. Rejects only when the helper cannot
+ * run or report the group at all (its files may then be partly written).
+ */
+export async function writeJobsNative(
+  jobs: readonly WriteJob[],
+  writer: NativeWriter,
+): Promise<WriteResult[]> {
+  const { strings, nums, bufs, early } = pack(jobs);
+  const problems = await writer.writeFiles(strings, nums, bufs);
+  const results: WriteResult[] = early.map((warnings) => ({ warnings }));
+  for (const [i, isError, code, message] of problems) {
+    const r = results[i]!;
+    if (isError) r.error = { code, message };
+    else r.warnings.push(message);
+  }
+  return results;
 }
 
 /** a WriteJob as it crosses to a worker: strings and numbers only (see the header) */
@@ -195,7 +292,7 @@ export interface WireJob {
   sparse: boolean;
 }
 
-/** one batch for a worker; `data` is transferred, not copied */
+/** one batch for a worker: every job's bytes in `data`, which is transferred, not copied */
 export interface WireBatch {
   id: number;
   jobs: WireJob[];
@@ -211,13 +308,14 @@ function latin1(bytes: Uint8Array): string {
   return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('latin1');
 }
 
-export function encodeJob(job: WriteJob): WireJob {
+/** `offset`: where the job's bytes start in the batch's buffer */
+export function encodeJob(job: WriteJob, offset: number): WireJob {
   const owned = job.uid !== undefined && job.gid !== undefined;
   return {
     tmp: latin1(job.tmp),
     final: latin1(job.final),
-    offset: job.offset,
-    length: job.length,
+    offset,
+    length: job.data.length,
     mode: job.mode,
     uid: owned ? job.uid! : -1,
     gid: owned ? job.gid! : -1,
@@ -228,12 +326,25 @@ export function encodeJob(job: WriteJob): WireJob {
   };
 }
 
-export function decodeJob(w: WireJob): WriteJob {
+/** a job whose range is not inside `data` throws (a RangeError with code EINVAL) */
+export function decodeJob(w: WireJob, data: Uint8Array): WriteJob {
+  const { offset, length } = w;
+  if (
+    !Number.isSafeInteger(offset) ||
+    !Number.isSafeInteger(length) ||
+    offset < 0 ||
+    length < 0 ||
+    offset + length > data.length
+  ) {
+    throw Object.assign(
+      new RangeError(`range ${offset}+${length} is outside the batch's ${data.length} bytes`),
+      { code: 'EINVAL' },
+    );
+  }
   const job: WriteJob = {
     tmp: Buffer.from(w.tmp, 'latin1'),
     final: Buffer.from(w.final, 'latin1'),
-    offset: w.offset,
-    length: w.length,
+    data: data.subarray(offset, offset + length),
     mode: w.mode,
     atimeNs: BigInt(w.atimeNs),
     mtimeNs: BigInt(w.mtimeNs),

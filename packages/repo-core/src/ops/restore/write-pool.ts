@@ -1,15 +1,23 @@
 /**
- * A pool of worker threads that write restored small files (write-jobs.ts), so the kernel work of
- * creating, writing, owning, chmod-ing, timing and renaming thousands of files runs beside the
- * main thread's reading and decrypting instead of inside it, as restic's writer goroutines do.
- * Profiled on a 20,000-file restore, those synchronous calls held the main thread for ~1.6 s.
+ * Writes restored small files (write-jobs.ts) off the main thread, so the kernel work of creating,
+ * writing, owning, chmod-ing, timing and renaming thousands of files runs beside the main thread's
+ * reading and decrypting instead of inside it, as restic's writer goroutines do. Profiled on a
+ * 20,000-file restore, those synchronous calls held the main thread for ~0.6 s of 3.3 s.
  *
- * Each batch's bytes travel as ONE transferred ArrayBuffer (never a structured clone of a view,
- * which would copy the whole buffer under it); a batch goes to the worker with the fewest jobs in
- * flight. Workers start on the first write, are unref'ed while idle so they never keep the
- * process alive, and end with close(). A worker that dies rejects its batches and is replaced on
- * the next write. Without a compiled worker script (or with `threads: 0`) the same writeJobsSync
- * runs inline.
+ * Three ways, picked once per pool (`via`):
+ * - native: the helper's batch writer (native/posix.c) runs each group on a libuv threadpool
+ *   thread; the files' own buffers are used in place. Preferred whenever the helper has it, also
+ *   where there are cores for JS workers: it does strictly less work than a worker (no job
+ *   encoding, no copy into a transferable buffer, no second V8 heap to start and feed), and
+ *   groups already run in parallel on up to UV_THREADPOOL_SIZE threads.
+ * - workers: JS worker threads (write-worker.ts) running writeJobsSync. Each batch's bytes are
+ *   copied into ONE new buffer that is transferred (never a structured clone of a view, which
+ *   would copy the whole buffer under it); a batch goes to the worker with the fewest jobs in
+ *   flight. Workers start on the first write, are unref'ed while idle so they never keep the
+ *   process alive, and end with close(). A worker that dies rejects its batches and is replaced
+ *   on the next write.
+ * - inline: writeJobsSync on the main thread (no helper, and `threads: 0` or no compiled worker
+ *   script).
  */
 
 import { availableParallelism } from 'node:os';
@@ -17,7 +25,10 @@ import { Worker } from 'node:worker_threads';
 import { workerScript } from '../../util/worker-script.js';
 import {
   encodeJob,
+  nativeWriter,
+  writeJobsNative,
   writeJobsSync,
+  type NativeWriter,
   type WireBatch,
   type WireReply,
   type WriteJob,
@@ -44,18 +55,22 @@ interface Slot {
   batches: Map<number, Batch>;
 }
 
-/** an ArrayBuffer holding exactly `data`'s bytes that may be transferred (detached) */
-function transferable(data: Uint8Array): ArrayBuffer {
-  const buf = data.buffer;
-  if (buf instanceof ArrayBuffer && data.byteOffset === 0 && data.byteLength === buf.byteLength) {
-    return buf;
-  }
-  return new Uint8Array(data).buffer;
+export type WriteVia = 'native' | 'workers' | 'inline';
+
+export interface WritePoolOptions {
+  /** JS worker threads when there is no native writer; 0: inline. Default: min(2, cores) */
+  threads?: number;
+  /**
+   * the native batch writer: default when the helper has it; false: never; true: required (the
+   * constructor throws without it, so a test cannot silently take another path)
+   */
+  native?: boolean;
 }
 
 export class WritePool {
-  /** true when jobs run in worker threads (false = inline fallback) */
-  readonly threaded: boolean;
+  /** which way jobs are written (see the header) */
+  readonly via: WriteVia;
+  private readonly native: NativeWriter | null;
   private readonly threads: number;
   private readonly script: string | undefined;
   private slots: Slot[] = [];
@@ -63,40 +78,44 @@ export class WritePool {
   private closed = false;
   private closing: Promise<void> | undefined;
 
-  constructor(options: { threads?: number } = {}) {
-    this.threads = Math.max(0, Math.floor(options.threads ?? Math.min(2, availableParallelism())));
+  constructor(options: WritePoolOptions = {}) {
+    this.native = options.native === false ? null : nativeWriter();
+    if (options.native === true && !this.native) {
+      throw new Error(
+        'WritePool: the native batch writer is missing: run ' +
+          'packages/repo-core/src/ops/restore/native/build.sh (needs a C compiler)',
+      );
+    }
+    const threads = Math.floor(options.threads ?? Math.min(2, availableParallelism()));
+    this.threads = this.native ? 0 : Math.max(0, threads);
     this.script = this.threads > 0 ? writeWorkerScript() : undefined;
-    this.threaded = this.script !== undefined;
+    this.via = this.native ? 'native' : this.script ? 'workers' : 'inline';
   }
 
   /**
-   * Writes a batch; `data` holds every job's bytes. Resolves with one result per job, in order.
-   * When threaded and `data` spans its whole ArrayBuffer, that buffer is transferred to the worker
-   * and is detached here afterwards (empty): hand over a buffer made for this batch. Otherwise
-   * `data` is copied first.
+   * Writes a group of files; resolves with one result per job, in order. The jobs' buffers are
+   * used in place by the native writer: leave them unchanged until this settles. For workers they
+   * are copied into one new buffer, which is transferred.
    */
-  async write(jobs: readonly WriteJob[], data: Uint8Array): Promise<WriteResult[]> {
+  async write(jobs: readonly WriteJob[]): Promise<WriteResult[]> {
     if (this.closed) throw new Error('WritePool.write after close()');
     if (jobs.length === 0) return [];
-    if (!this.threaded) return writeJobsSync(jobs, data);
-    const wire = jobs.map(encodeJob);
+    if (this.native) return writeJobsNative(jobs, this.native);
+    if (!this.script) return writeJobsSync(jobs);
+    const data = new Uint8Array(jobs.reduce((n, j) => n + j.data.length, 0));
+    let offset = 0;
+    const wire = jobs.map((job) => {
+      const w = encodeJob(job, offset);
+      data.set(job.data, offset);
+      offset += job.data.length;
+      return w;
+    });
     const slot = this.leastBusy();
     const id = this.nextId++;
-    let buffer = transferable(data);
     return new Promise<WriteResult[]>((resolve, reject) => {
-      const post = (): void => {
-        const batch: WireBatch = { id, jobs: wire, data: buffer };
-        slot.worker.postMessage(batch, [buffer]);
-      };
       try {
-        try {
-          post();
-        } catch (e) {
-          // some buffers cannot be detached (e.g. WebAssembly memory): send a copy instead
-          if ((e as Error).name !== 'DataCloneError') throw e;
-          buffer = new Uint8Array(data).buffer;
-          post();
-        }
+        const batch: WireBatch = { id, jobs: wire, data: data.buffer };
+        slot.worker.postMessage(batch, [data.buffer]);
       } catch (e) {
         reject(e as Error);
         return;
@@ -107,7 +126,10 @@ export class WritePool {
     });
   }
 
-  /** terminates the workers; batches still in flight are rejected. Idempotent. */
+  /**
+   * terminates the workers; their batches still in flight are rejected (native groups in flight
+   * finish: their syscalls cannot be stopped). Idempotent.
+   */
   close(): Promise<void> {
     if (!this.closing) {
       this.closed = true;
