@@ -10,18 +10,21 @@ import type { BlobLocation } from './blob-index.js';
 import { joinsRun, type BlobLoader } from './blob-loader.js';
 import { layoutFile, ZERO_CHUNK_ID, ZERO_CHUNK_SIZE } from './file-stream.js';
 
-/** where a file's blobs go in the file, keyed by blob id */
+/**
+ * where a file's blobs go in the file, keyed by blob id; each blob's location is remembered in
+ * `located` so the run source (given the same map) does not search the index for it again
+ */
 export function fileLayout(
   loader: BlobLoader,
   content: readonly string[],
   size: number,
+  located?: Map<string, BlobLocation>,
 ): FileLayout {
   try {
-    const chunks = layoutFile(loader, content).map((b) => ({
-      key: b.loc.id,
-      start: b.start,
-      length: b.length,
-    }));
+    const chunks = layoutFile(loader, content).map((b) => {
+      located?.set(b.loc.id, b.loc);
+      return { key: b.loc.id, start: b.start, length: b.length };
+    });
     return { size, chunks };
   } catch (e) {
     return { size, chunks: [], error: e instanceof Error ? e : new Error(String(e)) };
@@ -33,14 +36,25 @@ function byPlace(a: BlobLocation, b: BlobLocation): number {
   return a.offset - b.offset;
 }
 
-export function blobRunSource(loader: BlobLoader): RunSource {
+export function blobRunSource(
+  loader: BlobLoader,
+  located = new Map<string, BlobLocation>(),
+): RunSource {
+  const locate = (id: string): BlobLocation => {
+    let loc = located.get(id);
+    if (!loc) {
+      loc = loader.locate('data', id)[0]!;
+      located.set(id, loc);
+    }
+    return loc;
+  };
   return {
     plan(keys) {
       const runs: string[][] = [];
       const locs: BlobLocation[] = [];
       for (const k of keys) {
         if (k === ZERO_CHUNK_ID) runs.push([k]);
-        else locs.push(loader.locate('data', k)[0]!);
+        else locs.push(locate(k));
       }
       locs.sort(byPlace);
       let cur: BlobLocation[] = [];
@@ -57,7 +71,7 @@ export function blobRunSource(loader: BlobLoader): RunSource {
     },
     async fetch(run) {
       if (run.length === 1 && run[0] === ZERO_CHUNK_ID) return [new Uint8Array(ZERO_CHUNK_SIZE)];
-      return loader.loadRun(run.map((id) => loader.locate('data', id)[0]!));
+      return loader.loadRun(run.map(locate));
     },
     fetchOne(key) {
       if (key === ZERO_CHUNK_ID) return Promise.resolve(new Uint8Array(ZERO_CHUNK_SIZE));

@@ -24,7 +24,7 @@ import type {
 } from '../model.js';
 import { filterSnapshots } from '../snapshot-select.js';
 import type { Storage } from '../storage/storage.js';
-import { BlobIndexBuilder, plainLength, type BlobIndex } from './blob-index.js';
+import { BlobIndexBuilder, plainLength, type BlobIndex, type BlobLocation } from './blob-index.js';
 import { readFilesInStorageOrder } from '../batch-read.js';
 import { blobRunSource, fileLayout } from './batch-source.js';
 import { BlobLoader } from './blob-loader.js';
@@ -263,13 +263,15 @@ export class ResticRepository implements Repository {
 
   async *readFiles(files: readonly Entry[], options?: OpenOptions): AsyncIterable<FileData> {
     const loader = await this.loader();
+    // blob locations found while laying files out, reused when planning and fetching runs
+    const located = new Map<string, BlobLocation>();
     const layouts = files.map((f) => {
       const ref = f.ref as ResticRef;
       if (f.type !== 'file' || ref?.kind !== 'file')
         throw new UsageError(`${f.displayName} is not a regular file`);
-      return fileLayout(loader, ref.content, f.size);
+      return fileLayout(loader, ref.content, f.size, located);
     });
-    yield* readFilesInStorageOrder(layouts, blobRunSource(loader), {
+    yield* readFilesInStorageOrder(layouts, blobRunSource(loader, located), {
       concurrency: options?.concurrency,
       signal: options?.signal,
       describe: (i) => `file ${files[i]!.displayName}`,
