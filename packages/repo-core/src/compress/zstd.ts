@@ -105,15 +105,19 @@ export function scanZstdFrames(input: Uint8Array): ZstdFrameScan {
   return { frames, contentSize: total, storedSize: stored };
 }
 
-/** Decode input whose blocks are all Raw or RLE (RFC 8878 §3.1.1.2.2), as found by the scan. */
-function decodeStored(input: Uint8Array, size: number): Uint8Array {
-  const out = new Uint8Array(size);
+/**
+ * Calls `block` for every block of input made only of Raw and RLE blocks (as found by the scan)
+ * with its type (0 Raw, 1 RLE), where its content starts, its decoded size and its output offset.
+ */
+function eachStoredBlock(
+  input: Uint8Array,
+  block: (type: number, pos: number, n: number, at: number) => void,
+): void {
   const dv = new DataView(input.buffer, input.byteOffset, input.byteLength);
   let pos = 0;
   let at = 0;
   while (pos < input.length) {
-    const magic = dv.getUint32(pos, true);
-    if (magic !== ZSTD_MAGIC) {
+    if (dv.getUint32(pos, true) !== ZSTD_MAGIC) {
       pos += 8 + dv.getUint32(pos + 4, true); // skippable frame (the scan checked the magic)
       continue;
     }
@@ -125,18 +129,41 @@ function decodeStored(input: Uint8Array, size: number): Uint8Array {
     for (;;) {
       const bh = input[pos]! | (input[pos + 1]! << 8) | (input[pos + 2]! << 16);
       pos += 3;
+      const type = (bh >> 1) & 3;
       const n = bh >>> 3;
-      if (((bh >> 1) & 3) === 1) {
-        out.fill(input[pos]!, at, at + n);
-        pos += 1;
-      } else {
-        out.set(input.subarray(pos, pos + n), at);
-        pos += n;
-      }
+      block(type, pos, n, at);
+      pos += type === 1 ? 1 : n;
       at += n;
       if (bh & 1) break;
     }
   }
+}
+
+/**
+ * Decode input whose blocks are all Raw or RLE (RFC 8878 §3.1.1.2.2). With `inPlace` the output
+ * is written over the input's own bytes and a view of them is returned, when no block's output
+ * would reach input not yet read (Raw blocks only move towards the start; an RLE block expands
+ * and may not fit): no allocation for the common incompressible case.
+ */
+function decodeStored(input: Uint8Array, size: number, inPlace: boolean): Uint8Array {
+  if (inPlace) {
+    let fits = true;
+    eachStoredBlock(input, (type, pos, n, at) => {
+      if (at + n > pos + (type === 1 ? 1 : n)) fits = false;
+    });
+    if (fits) {
+      eachStoredBlock(input, (type, pos, n, at) => {
+        if (type === 1) input.fill(input[pos]!, at, at + n);
+        else input.copyWithin(at, pos, pos + n);
+      });
+      return input.subarray(0, size);
+    }
+  }
+  const out = new Uint8Array(size);
+  eachStoredBlock(input, (type, pos, n, at) => {
+    if (type === 1) out.fill(input[pos]!, at, at + n);
+    else out.set(input.subarray(pos, pos + n), at);
+  });
   return out;
 }
 
@@ -192,6 +219,11 @@ export function forceZstdBackend(b: 'wasm' | 'js' | undefined): void {
 export interface ZstdOptions {
   /** the largest output accepted; more is an error */
   maxLength: number;
+  /**
+   * the input is the caller's scratch (e.g. a fresh decryption): it may be overwritten and the
+   * output may be a view of it
+   */
+  inPlace?: boolean;
   /** when set, the output must be exactly this long */
   exactLength?: number;
 }
@@ -216,7 +248,7 @@ export function zstdDecompressSync(input: Uint8Array, options: ZstdOptions): Uin
   if (backend === 'wasm' && !wasm) throw new ZstdError('the WASM zstd decoder is not loaded');
   const out =
     scan.storedSize !== undefined
-      ? decodeStored(input, scan.storedSize)
+      ? decodeStored(input, scan.storedSize, options.inPlace === true)
       : backend === 'wasm' && wasm
         ? decodeWasm(wasm, input, cap)
         : decodeJs(input, cap);

@@ -119,6 +119,7 @@ export async function decodeBlob(
       plain = await zstdDecompress(plain, {
         maxLength: ref.uncompressedLength,
         exactLength: ref.uncompressedLength,
+        inPlace: true, // the decryption is ours alone
       });
     } catch (e) {
       throw new IntegrityError(

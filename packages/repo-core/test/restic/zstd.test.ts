@@ -127,6 +127,36 @@ describe('stored-only frames (Raw and RLE blocks) are copied without a decoder',
     await expect(zstdDecompress(input, { maxLength: 1304 })).rejects.toThrow(ZstdError);
   });
 
+  it('decodes in place over the input when asked, unless an RLE block would overtake it', async () => {
+    const src = randomBytes(300_000);
+    const frame = bw.compress(src, 3);
+    const input = Uint8Array.from(frame);
+    const out = await zstdDecompress(input, { maxLength: src.length, inPlace: true });
+    expect(Buffer.compare(out, src)).toBe(0);
+    expect(out.buffer).toBe(input.buffer); // a view of the input: nothing allocated
+    // Raw 5, RLE 1000 right after: the fill would overwrite the input's next block
+    const hdr = [0x28, 0xb5, 0x2f, 0xfd, 0x00, 0x58];
+    const tail = randomBytes(200);
+    const mixed = new Uint8Array([
+      ...hdr,
+      ...blockHeader(false, 0, 5),
+      1,
+      2,
+      3,
+      4,
+      5,
+      ...blockHeader(false, 1, 1000),
+      9,
+      ...blockHeader(true, 0, tail.length),
+      ...tail,
+    ]);
+    const copy = mixed.slice();
+    const want = Buffer.concat([Buffer.from([1, 2, 3, 4, 5]), Buffer.alloc(1000, 9), tail]);
+    const got = await zstdDecompress(mixed, { maxLength: 2000, inPlace: true });
+    expect(Buffer.compare(got, want)).toBe(0);
+    expect(Buffer.compare(mixed, copy)).toBe(0); // untouched: decoded into a new buffer
+  });
+
   it('leaves frames with a compressed block or a checksum to the decoder', () => {
     expect(scanZstdFrames(bw.compress(text(5000), 3)).storedSize).toBeUndefined();
     // checksum flag (bit 2) set: libzstd verifies XXH64, so the copy path must not take it
