@@ -8,13 +8,17 @@
  * beyond the limit is noticed within a few MiB. Usage counted as `gunzip` / `inflate-raw`.
  */
 
-import { Gunzip, Inflate } from 'fflate';
+import type * as Fflate from 'fflate';
 
 import { IntegrityError } from '../errors.js';
+import { portableModule } from '../crypto/portable-module.js';
 import { choosePath } from '../crypto/select.js';
 import { checkMaxOutput, corrupt, tooLarge } from './limits.js';
 import { nodeZlib } from './node-zlib.js';
 import { concatBytes } from '../util/concat.js';
+
+// loaded on the first portable decode: a Node process on the fast path never needs it
+const fflate = portableModule<typeof Fflate>('fflate', () => import('fflate'));
 
 type Kind = 'gunzip' | 'inflate-raw';
 
@@ -44,6 +48,7 @@ function portableDecode(kind: Kind, input: Uint8Array, maxOutput: number): Uint8
     if (chunk.length > 0) parts.push(chunk);
     if (final) ended = true;
   };
+  const { Gunzip, Inflate } = fflate();
   const d = kind === 'gunzip' ? new Gunzip(ondata) : new Inflate(ondata);
   try {
     if (input.length === 0) d.push(input, true);

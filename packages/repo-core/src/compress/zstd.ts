@@ -11,8 +11,13 @@
  * without a content size are all accepted.
  */
 
-import { Decompress as FzstdStream } from 'fzstd';
+import type * as Fzstd from 'fzstd';
+
+import { portableModule } from '../crypto/portable-module.js';
 import { concatBytes } from '../util/concat.js';
+
+// the pure-JS decoder, loaded only where the WASM one cannot run (or a test forces it)
+const fzstd = portableModule<typeof Fzstd>('fzstd', () => import('fzstd'));
 
 const ZSTD_MAGIC = 0xfd2fb528;
 const SKIPPABLE_MASK = 0xfffffff0;
@@ -281,7 +286,7 @@ function decodeWasm(m: WasmZstd, input: Uint8Array, cap: number): Uint8Array {
 function decodeJs(input: Uint8Array, cap: number): Uint8Array {
   const parts: Uint8Array[] = [];
   let total = 0;
-  const s = new FzstdStream((chunk) => {
+  const s = new (fzstd().Decompress)((chunk) => {
     total += chunk.length;
     if (total > cap) throw new ZstdError(`zstd output exceeds ${cap} bytes`);
     parts.push(chunk.slice());
