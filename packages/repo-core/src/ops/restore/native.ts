@@ -3,6 +3,8 @@
  * built by native/build.sh), each with a portable fallback: fs.lutimes (microseconds only), the
  * mkfifo/mknod programs (Node has neither call; a child process is the only portable way), and
  * no xattrs. `nativeAvailable()` says which path runs, so tests can prove the fast one is taken.
+ * The helper also has restore's batch writer for small files (`writeFiles`, used through
+ * write-jobs.ts `writeJobsNative`), which has no fallback here: WritePool writes in JS without it.
  */
 
 import { execFile } from 'node:child_process';
