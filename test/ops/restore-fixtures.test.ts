@@ -32,9 +32,12 @@ describe('fixture catalogue', () => {
 });
 
 fixtures.forEach((fx, fxIndex) => {
-  // small files are written by a worker thread or, every other fixture, on the main thread
-  const writeThreads = fxIndex % 2 === 0 ? 1 : 0;
-  describe(`restore ${fx.name}${writeThreads === 0 ? ' (writes on the main thread)' : ''}`, () => {
+  // small files are written by the native batch writer, a JS worker thread or the main thread,
+  // in turn, so each writer's result is compared with the manifest and the real tool
+  const writer = (['native', 'worker', 'main thread'] as const)[fxIndex % 3]!;
+  const writeOptions =
+    writer === 'native' ? {} : { nativeWrites: false, writeThreads: writer === 'worker' ? 1 : 0 };
+  describe(`restore ${fx.name} (small files by the ${writer} writer)`, () => {
     for (const snap of fx.snapshots) {
       it(`${snap.label}: matches the manifest and ${fx.format}'s own restore`, async () => {
         const manifest = loadManifest(snap.manifest);
@@ -44,7 +47,11 @@ fixtures.forEach((fx, fxIndex) => {
           const s = (await repo.snapshots()).find((x) => x.id === snap.id);
           expect(s, `snapshot ${snap.id}`).toBeDefined();
           const ours = join(tmp(), 'ours');
-          await restore(repo, await repo.root(s!), { target: ours, sparse: true, writeThreads });
+          await restore(repo, await repo.root(s!), {
+            target: ours,
+            sparse: true,
+            ...writeOptions,
+          });
           const diffs = await compareTree(ours, manifest, { sparse: true });
           const explained = explainDifferences(diffs, fx.expectedDifferences, manifest);
           expect(explained.unexpected).toEqual([]);

@@ -72,10 +72,13 @@ export interface RestoreOptions {
   /** bytes per ranged read of a large file (default 16 MiB) */
   rangeSize?: number;
   /**
-   * worker threads writing small files (write-pool.ts); 0 writes them on the main thread.
+   * Without the native helper only: JS worker threads writing small files (write-pool.ts); 0
+   * writes them on the main thread. With the helper, its batch writer is used whatever this says.
    * Default: see writeThreads().
    */
   writeThreads?: number;
+  /** false: never the native batch writer, even when the helper has it (tests of the others) */
+  nativeWrites?: boolean;
   onProgress?: ProgressListener;
   /** walk the tree first to know totals for the ETA (default: when onProgress is set) */
   countFirst?: boolean;
@@ -119,14 +122,15 @@ const BATCH_FILE_MAX = 1024 * 1024;
 const BATCH_BYTES = 16 * 1024 * 1024;
 const BATCH_FILES = 1024;
 const BATCHES_IN_FLIGHT = 2;
-/** complete files go to a write worker in groups of this many bytes or files */
+/** complete files go to the writer (native batch call or JS worker) in groups of this many bytes or files */
 const WRITE_GROUP_BYTES = 2 * 1024 * 1024;
 const WRITE_GROUP_FILES = 128;
 
 /**
- * Write worker threads: none on 1–2 cores, where a worker only competed with the main thread
- * (reading, decrypting) for the same cores: 20,000 small files restored 0–15 % slower into tmpfs
- * and +70 MB peak RSS (bench/RESULTS.md, restore); one where there are more cores.
+ * JS write worker threads, used only when the native helper (and its batch writer) is absent:
+ * none on 1–2 cores, where a worker only competed with the main thread (reading, decrypting)
+ * for the same cores: 20,000 small files restored 0–15 % slower into tmpfs and +70 MB peak RSS
+ * (bench/RESULTS.md, restore); one where there are more cores.
  */
 function writeThreads(): number {
   return availableParallelism() <= 2 ? 0 : 1;
@@ -267,7 +271,10 @@ export async function restore(
     }
     const dirs = new DirCache(target, rootFresh);
     // created on the first batch write; a restore without batches starts no worker
-    const pool = new WritePool({ threads: options.writeThreads ?? writeThreads() });
+    const pool = new WritePool({
+      threads: options.writeThreads ?? writeThreads(),
+      ...(options.nativeWrites === false ? { native: false } : {}),
+    });
     // 32: many small files in flight lets a remote storage merge their reads (storage/coalesce.ts)
     const files = new Limit(options.concurrency ?? 32);
     const ranges = new Limit(options.rangeConcurrency ?? 8);
