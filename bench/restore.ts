@@ -7,7 +7,8 @@
  *
  * Run: bash bench/restore.sh   (builds, then `vitest run --config bench/restore.config.ts`)
  * Env: SALVAGE_BENCH_SCALE=0.1 for a quick run; SALVAGE_BENCH_DIR (default /tmp/salvage-bench);
- * BENCH_REPEAT (3), BENCH_OUT (restore targets), BENCH_MINIO=0 / BENCH_LOCAL=0 (skip those rows).
+ * BENCH_REPEAT (3), BENCH_OUT (restore targets), BENCH_FIXTURES=0 / BENCH_LOCAL=0 / BENCH_MINIO=0
+ * (skip those rows).
  * Prints a markdown table; the table goes to bench/RESULTS.md under "restore".
  */
 import { execFile } from 'node:child_process';
@@ -437,6 +438,7 @@ test('restore benchmark', async () => {
       'local',
     );
     rows.push(r);
+    console.log(table(rows.slice(-1)));
   }
   for (const repo of local ? repos : []) {
     rows.push(await restoreBoth(repo, 'local'));
