@@ -114,22 +114,12 @@ export class ContentReader {
    * the plaintexts of one planned run, in order; contents decoded recently (or being decoded now)
    * are shared (util/recent.ts), the rest are read as one span
    */
-  async fetchGroup(infos: readonly ContentInfo[]): Promise<Uint8Array[]> {
-    const out: (Promise<Uint8Array> | undefined)[] = infos.map((i) => this.recent.get(i.contentId));
-    const missing = infos.filter((_, i) => out[i] === undefined);
-    if (missing.length > 0) {
-      const fresh = this.fetchSpan(missing);
-      fresh.catch(() => undefined); // surfaced through each content's promise
-      let k = 0;
-      infos.forEach((info, i) => {
-        if (out[i] !== undefined) return;
-        const index = k++;
-        const p = fresh.then((all) => all[index]!);
-        this.recent.set(info.contentId, p);
-        out[i] = p;
-      });
-    }
-    return Promise.all(out as Promise<Uint8Array>[]);
+  fetchGroup(infos: readonly ContentInfo[]): Promise<Uint8Array[]> {
+    return this.recent.share(
+      infos,
+      (i) => i.contentId,
+      (missing) => this.fetchSpan(missing),
+    );
   }
 
   private async fetchSpan(infos: readonly ContentInfo[]): Promise<Uint8Array[]> {

@@ -115,29 +115,11 @@ export class BlobLoader {
   async loadRun(run: readonly BlobLocation[]): Promise<Uint8Array[]> {
     if (!run.every((l) => l.type === 'data')) return this.#readRun(run);
     // data blobs decoded recently (or being decoded now) are shared; the rest read as one span
-    const out: Promise<Uint8Array>[] = [];
-    const missing: BlobLocation[] = [];
-    for (const loc of run) {
-      const hit = this.#recent.get(loc.id);
-      if (hit) out.push(hit);
-      else {
-        missing.push(loc);
-        out.push(undefined as unknown as Promise<Uint8Array>);
-      }
-    }
-    if (missing.length > 0) {
-      const fresh = this.#readRun(missing);
-      fresh.catch(() => undefined); // surfaced through each blob's promise
-      let k = 0;
-      run.forEach((loc, i) => {
-        if (out[i] !== undefined) return;
-        const index = k++;
-        const p = fresh.then((all) => all[index]!);
-        this.#recent.set(loc.id, p);
-        out[i] = p;
-      });
-    }
-    return Promise.all(out);
+    return this.#recent.share(
+      run,
+      (l) => l.id,
+      (missing) => this.#readRun(missing),
+    );
   }
 
   async #readRun(run: readonly BlobLocation[]): Promise<Uint8Array[]> {

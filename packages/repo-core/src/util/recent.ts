@@ -37,4 +37,30 @@ export class RecentValues<T extends Uint8Array> {
       this.#map.delete(this.#map.keys().next().value as string);
     }
   }
+
+  /**
+   * The values of `items`, in order: recent ones (or ones in flight) shared, the others made by
+   * ONE `fetch(missing)` call (which returns them in the order given) and remembered.
+   */
+  share<I>(
+    items: readonly I[],
+    idOf: (item: I) => string,
+    fetch: (missing: I[]) => Promise<T[]>,
+  ): Promise<T[]> {
+    const out = items.map((item) => this.get(idOf(item)));
+    const missing = items.filter((_, i) => out[i] === undefined);
+    if (missing.length > 0) {
+      const fresh = fetch(missing);
+      fresh.catch(() => undefined); // surfaced through each value's promise
+      let k = 0;
+      items.forEach((item, i) => {
+        if (out[i] !== undefined) return;
+        const index = k++;
+        const p = fresh.then((all) => all[index]!);
+        this.set(idOf(item), p);
+        out[i] = p;
+      });
+    }
+    return Promise.all(out as Promise<T>[]);
+  }
 }
