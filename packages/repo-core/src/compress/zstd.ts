@@ -38,13 +38,19 @@ export interface ZstdFrameScan {
   storedSize: number | undefined;
 }
 
+/** one block: type (0 Raw, 1 RLE, 2 Compressed), where its content starts, its size field, and
+ * the sum of the size fields before it (its output offset when every block is Raw or RLE) */
+export type ZstdBlockVisitor = (type: number, pos: number, size: number, at: number) => void;
+
 /**
  * Walk the frames and blocks of `input` without decoding (RFC 8878 §3.1): validates the
- * structure, finds every frame boundary and sums the declared content sizes.
+ * structure, finds every frame boundary and sums the declared content sizes; `onBlock` sees
+ * every block once its bytes are known to be in the input.
  */
-export function scanZstdFrames(input: Uint8Array): ZstdFrameScan {
+export function scanZstdFrames(input: Uint8Array, onBlock?: ZstdBlockVisitor): ZstdFrameScan {
   const dv = new DataView(input.buffer, input.byteOffset, input.byteLength);
   let pos = 0;
+  let at = 0;
   let frames = 0;
   let total: number | undefined = 0;
   let stored: number | undefined = 0;
@@ -94,8 +100,11 @@ export function scanZstdFrames(input: Uint8Array): ZstdFrameScan {
       if (size > MAX_BLOCK) throw new ZstdError('zstd block larger than 128 KiB');
       if (type === 2) stored = undefined;
       else if (stored !== undefined) stored += size;
+      const content = pos;
       pos += type === 1 ? 1 : size;
       if (pos > input.length) throw new ZstdError('truncated zstd block');
+      onBlock?.(type, content, size, at);
+      at += size;
       if (last) break;
     }
     if (checksum) {
@@ -111,41 +120,8 @@ export function scanZstdFrames(input: Uint8Array): ZstdFrameScan {
 }
 
 /**
- * Calls `block` for every block of input made only of Raw and RLE blocks (as found by the scan)
- * with its type (0 Raw, 1 RLE), where its content starts, its decoded size and its output offset.
- */
-function eachStoredBlock(
-  input: Uint8Array,
-  block: (type: number, pos: number, n: number, at: number) => void,
-): void {
-  const dv = new DataView(input.buffer, input.byteOffset, input.byteLength);
-  let pos = 0;
-  let at = 0;
-  while (pos < input.length) {
-    if (dv.getUint32(pos, true) !== ZSTD_MAGIC) {
-      pos += 8 + dv.getUint32(pos + 4, true); // skippable frame (the scan checked the magic)
-      continue;
-    }
-    const fhd = input[pos + 4]!;
-    const fcsFlag = fhd >> 6;
-    const single = (fhd >> 5) & 1;
-    const fcsSize = fcsFlag === 0 ? single : [1, 2, 4, 8][fcsFlag]!;
-    pos += 5 + (single ? 0 : 1) + [0, 1, 2, 4][fhd & 3]! + fcsSize;
-    for (;;) {
-      const bh = input[pos]! | (input[pos + 1]! << 8) | (input[pos + 2]! << 16);
-      pos += 3;
-      const type = (bh >> 1) & 3;
-      const n = bh >>> 3;
-      block(type, pos, n, at);
-      pos += type === 1 ? 1 : n;
-      at += n;
-      if (bh & 1) break;
-    }
-  }
-}
-
-/**
- * Decode input whose blocks are all Raw or RLE (RFC 8878 §3.1.1.2.2). With `inPlace` the output
+ * Decode input whose blocks are all Raw or RLE (RFC 8878 §3.1.1.2.2), as the scan found: its
+ * visitor gives each block's place in the input and in the output. With `inPlace` the output
  * is written over the input's own bytes and a view of them is returned, when no block's output
  * would reach input not yet read (Raw blocks only move towards the start; an RLE block expands
  * and may not fit): no allocation for the common incompressible case.
@@ -153,11 +129,11 @@ function eachStoredBlock(
 function decodeStored(input: Uint8Array, size: number, inPlace: boolean): Uint8Array {
   if (inPlace) {
     let fits = true;
-    eachStoredBlock(input, (type, pos, n, at) => {
+    scanZstdFrames(input, (type, pos, n, at) => {
       if (at + n > pos + (type === 1 ? 1 : n)) fits = false;
     });
     if (fits) {
-      eachStoredBlock(input, (type, pos, n, at) => {
+      scanZstdFrames(input, (type, pos, n, at) => {
         if (type === 1) input.fill(input[pos]!, at, at + n);
         else input.copyWithin(at, pos, pos + n);
       });
@@ -165,7 +141,7 @@ function decodeStored(input: Uint8Array, size: number, inPlace: boolean): Uint8A
     }
   }
   const out = new Uint8Array(size);
-  eachStoredBlock(input, (type, pos, n, at) => {
+  scanZstdFrames(input, (type, pos, n, at) => {
     if (type === 1) out.fill(input[pos]!, at, at + n);
     else out.set(input.subarray(pos, pos + n), at);
   });
