@@ -20,7 +20,7 @@ import type { Worker } from 'node:worker_threads';
 
 import { cryptoPreference, cryptoUsage, type CryptoPreference } from '../crypto/select.js';
 import { IntegrityError } from '../errors.js';
-import { cores, workerScript, workerThreads } from '../util/worker-script.js';
+import { cores, onWorkerLost, workerScript, workerThreads } from '../util/worker-script.js';
 import type { BlobLocation } from './blob-index.js';
 import type { ResticKey } from './crypto.js';
 import { decodeBlob, type BlobRef } from './pack.js';
@@ -283,17 +283,12 @@ export class DecodePool {
       } else p.reject(errorFromWire(reply.error));
       this.pump();
     });
-    worker.on('error', (e) => this.lost(slot, `restic decode worker crashed: ${e.message}`));
-    worker.on('messageerror', (e) =>
-      this.lost(slot, `restic decode worker sent an unreadable reply: ${e.message}`),
-    );
-    worker.on('exit', (code) =>
-      this.lost(
-        slot,
-        this.closed
-          ? 'DecodePool closed with runs decoding'
-          : `restic decode worker exited unexpectedly (code ${code})`,
-      ),
+    onWorkerLost(
+      worker,
+      'restic decode worker',
+      'DecodePool closed with runs decoding',
+      () => this.closed,
+      (m) => this.lost(slot, m),
     );
     worker.unref();
     return slot;

@@ -57,3 +57,21 @@ export function workerScript(callerUrl: string, file: string): string | undefine
   const twin = path.join(root, 'dist', rel, file);
   return fs.existsSync(twin) ? twin : undefined;
 }
+
+/**
+ * Reports every way a pool's worker can be lost to `lost(message)`: a crash, an unreadable reply,
+ * an exit. An exit after the pool's own close() (`isClosed()`) gives `closedMessage`.
+ */
+export function onWorkerLost(
+  worker: NodeWorkers.Worker,
+  what: string,
+  closedMessage: string,
+  isClosed: () => boolean,
+  lost: (message: string) => void,
+): void {
+  worker.on('error', (e) => lost(`${what} crashed: ${e.message}`));
+  worker.on('messageerror', (e) => lost(`${what} sent an unreadable reply: ${e.message}`));
+  worker.on('exit', (code) =>
+    lost(isClosed() ? closedMessage : `${what} exited unexpectedly (code ${code})`),
+  );
+}

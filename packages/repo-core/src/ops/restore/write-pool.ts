@@ -27,7 +27,7 @@
 
 import { availableParallelism } from 'node:os';
 import { Worker } from 'node:worker_threads';
-import { workerScript } from '../../util/worker-script.js';
+import { onWorkerLost, workerScript } from '../../util/worker-script.js';
 import {
   encodeJob,
   nativeWriter,
@@ -165,17 +165,12 @@ export class WritePool {
       if (slot.batches.size === 0) worker.unref();
       batch.resolve(reply.results);
     });
-    worker.on('error', (e) => this.lost(slot, `restore write worker crashed: ${e.message}`));
-    worker.on('messageerror', (e) =>
-      this.lost(slot, `restore write worker sent an unreadable reply: ${e.message}`),
-    );
-    worker.on('exit', (code) =>
-      this.lost(
-        slot,
-        this.closed
-          ? 'WritePool closed with writes in flight'
-          : `restore write worker exited unexpectedly (code ${code})`,
-      ),
+    onWorkerLost(
+      worker,
+      'restore write worker',
+      'WritePool closed with writes in flight',
+      () => this.closed,
+      (m) => this.lost(slot, m),
     );
     worker.unref();
     return slot;
