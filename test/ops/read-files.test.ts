@@ -37,21 +37,42 @@ async function viaOpen(repo: Repository, f: Entry): Promise<string | Error> {
   }
 }
 
-/** readFiles in batches of `size`: each file's digest or error, by position */
+/**
+ * readFiles in batches of `size`: each file's digest or error, by position. With `piecesAbove`,
+ * larger files come in pieces, put together here: each piece inside its file, exactly one
+ * `last` piece per complete file, nothing of a file after its last piece or its error.
+ */
 async function viaBatches(
   repo: Repository,
   files: Entry[],
   size: number,
   slow = false,
+  piecesAbove?: number,
 ): Promise<(string | Error)[]> {
   const out: (string | Error)[] = [];
   for (let at = 0; at < files.length; at += size) {
     const batch = files.slice(at, at + size);
     const seen = new Set<number>();
-    for await (const f of repo.readFiles!(batch, slow ? { concurrency: 1 } : undefined)) {
+    const assembling = new Map<number, { buf: Buffer; got: number }>();
+    const options = { ...(slow ? { concurrency: 1 } : {}), piecesAbove };
+    for await (const f of repo.readFiles!(batch, options)) {
       // a consumer that holds each file a while: runs finish while the generator is suspended
       if (slow) await new Promise((r) => setTimeout(r, 2));
-      expect(seen.has(f.index), `file ${f.index} yielded twice`).toBe(false);
+      expect(seen.has(f.index), `file ${f.index} yielded after it was complete`).toBe(false);
+      if (f.piece) {
+        const entry = batch[f.index]!;
+        expect(piecesAbove !== undefined && entry.size > piecesAbove).toBe(true);
+        expect(f.start + f.data.length).toBeLessThanOrEqual(entry.size);
+        let a = assembling.get(f.index);
+        if (!a) assembling.set(f.index, (a = { buf: Buffer.alloc(entry.size), got: 0 }));
+        a.buf.set(f.data, f.start);
+        a.got += f.data.length;
+        if (!f.last) continue;
+        expect(a.got).toBeGreaterThanOrEqual(entry.size);
+        seen.add(f.index);
+        out[at + f.index] = sha(a.buf);
+        continue;
+      }
       seen.add(f.index);
       out[at + f.index] = f.error ?? sha(f.data);
     }
@@ -90,6 +111,9 @@ for (const fx of loadFixtures()) {
         expect(await viaBatches(repo, files, 7)).toEqual(expected);
         expect(await viaBatches(repo, files, files.length)).toEqual(expected);
         expect(await viaBatches(repo, files, files.length, true)).toEqual(expected);
+        // large files in pieces: every non-empty file, then only those above 1000 bytes
+        expect(await viaBatches(repo, files, files.length, false, 0)).toEqual(expected);
+        expect(await viaBatches(repo, files, 7, false, 1000)).toEqual(expected);
       } finally {
         await repo.close();
       }
@@ -115,15 +139,17 @@ describe('readFiles with a damaged pack', () => {
           const bad = expected.filter((e) => e instanceof Error).length;
           expect(bad).toBeGreaterThan(0);
           expect(bad).toBeLessThan(files.length);
-          const got = await viaBatches(repo, files, files.length);
-          got.forEach((g, i) => {
-            const want = expected[i]!;
-            if (typeof want === 'string') expect(g).toBe(want);
-            else {
-              expect(g).toBeInstanceOf(Error);
-              expect((g as Error & { code?: string }).code).toBe('SALVAGE_INTEGRITY');
-            }
-          });
+          const whole = await viaBatches(repo, files, files.length);
+          const pieced = await viaBatches(repo, files, files.length, false, 0);
+          for (const got of [whole, pieced])
+            got.forEach((g, i) => {
+              const want = expected[i]!;
+              if (typeof want === 'string') expect(g).toBe(want);
+              else {
+                expect(g).toBeInstanceOf(Error);
+                expect((g as Error & { code?: string }).code).toBe('SALVAGE_INTEGRITY');
+              }
+            });
         } finally {
           await repo.close();
         }

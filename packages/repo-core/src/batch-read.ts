@@ -7,11 +7,14 @@
  * the same way when restoring (`internal/restorer/filerestorer.go`, one pass per pack).
  *
  * Memory: every file of the call is held until it is yielded, plus the runs in flight; callers
- * pass batches of bounded total size.
+ * pass batches of bounded total size. Files larger than `piecesAbove` are not held: each chunk is
+ * yielded as a piece at its place in the file as soon as its run is in, as restic's restorer
+ * writes each blob of a pack at its file offsets; so a large file's chunks join the same
+ * storage-ordered runs as the small files' (one request per run, not per file range).
  */
 
 import { IntegrityError } from './errors.js';
-import type { FileData } from './model.js';
+import type { FileData, FilePiece } from './model.js';
 
 /** one chunk of one file: its id (equal ids are fetched once) and where it goes in the file */
 export interface PlacedChunk {
@@ -49,6 +52,8 @@ export interface BatchReadOptions {
   signal?: AbortSignal;
   /** what to call a file in errors */
   describe?: (file: number) => string;
+  /** files larger than this are yielded in pieces (model.ts ReadFilesOptions) */
+  piecesAbove?: number;
 }
 
 export async function* readFilesInStorageOrder(
@@ -60,24 +65,33 @@ export async function* readFilesInStorageOrder(
   const missing = layouts.map((l) => l.chunks.length);
   const buffers: (Uint8Array | undefined)[] = layouts.map(() => undefined);
   const failed: (Error | undefined)[] = layouts.map(() => undefined);
-  const ready: number[] = [];
+  const piecesAbove = options.piecesAbove ?? Number.POSITIVE_INFINITY;
+  const pieced = layouts.map((l) => l.size > piecesAbove);
+  /** files and pieces ready to be yielded, in order */
+  const out: FileData[] = [];
   const describe = options.describe ?? ((i: number) => `file #${i}`);
 
   const finish = (i: number): void => {
-    const l = layouts[i]!;
-    const got = l.chunks.reduce((n, c) => Math.max(n, c.start + c.length), 0);
-    if (!failed[i] && got !== l.size) {
-      failed[i] = new IntegrityError(
-        `${describe(i)}: its chunks hold ${got} bytes, its size is ${l.size}`,
-      );
-    }
-    buffers[i] ??= new Uint8Array(0);
-    ready.push(i);
+    const error = failed[i];
+    if (error) out.push({ index: i, error });
+    else if (!pieced[i]) out.push({ index: i, data: buffers[i] ?? new Uint8Array(0) });
+    buffers[i] = undefined;
   };
 
   layouts.forEach((l, i) => {
     if (l.error) failed[i] = l.error;
-    if (l.chunks.length === 0 || l.error) return finish(i);
+    else {
+      const got = l.chunks.reduce((n, c) => Math.max(n, c.start + c.length), 0);
+      if (got !== l.size)
+        failed[i] = new IntegrityError(
+          `${describe(i)}: its chunks hold ${got} bytes, its size is ${l.size}`,
+        );
+    }
+    if (l.chunks.length === 0 || failed[i]) {
+      missing[i] = 0;
+      pieced[i] = false; // yielded whole (empty) or as its error, never in pieces
+      return finish(i);
+    }
     for (const c of l.chunks) {
       let u = uses.get(c.key);
       if (!u) uses.set(c.key, (u = []));
@@ -88,19 +102,40 @@ export async function* readFilesInStorageOrder(
   const place = (key: string, data: Uint8Array | Error): void => {
     for (const u of uses.get(key)!) {
       const i = u.file;
+      if (missing[i] === 0) continue; // already failed and yielded
       if (data instanceof Error) failed[i] ??= data;
-      else if (!failed[i]) {
-        if (data.length !== u.length) {
-          failed[i] = new IntegrityError(
-            `${describe(i)}: chunk ${key} is ${data.length} bytes where the file needs ${u.length}`,
-          );
-        } else if (u.start === 0 && u.length === layouts[i]!.size) {
-          buffers[i] = data; // the whole file is this one chunk: no copy
-        } else {
-          (buffers[i] ??= new Uint8Array(layouts[i]!.size)).set(data, u.start);
-        }
+      else if (!failed[i] && data.length !== u.length) {
+        failed[i] = new IntegrityError(
+          `${describe(i)}: chunk ${key} is ${data.length} bytes where the file needs ${u.length}`,
+        );
       }
-      if (--missing[i]! === 0) finish(i);
+      if (failed[i]) {
+        // a pieced file fails at once: nothing more of it is yielded
+        if (pieced[i]) {
+          missing[i] = 0;
+          finish(i);
+        } else if (--missing[i]! === 0) finish(i);
+        continue;
+      }
+      const last = --missing[i]! === 0;
+      if (pieced[i]) {
+        const piece: FilePiece = {
+          index: i,
+          piece: true,
+          start: u.start,
+          data: data as Uint8Array,
+          last,
+        };
+        out.push(piece);
+        continue;
+      }
+      const d = data as Uint8Array;
+      if (u.start === 0 && u.length === layouts[i]!.size) {
+        buffers[i] = d; // the whole file is this one chunk: no copy
+      } else {
+        (buffers[i] ??= new Uint8Array(layouts[i]!.size)).set(d, u.start);
+      }
+      if (last) finish(i);
     }
   };
 
@@ -151,18 +186,12 @@ export async function* readFilesInStorageOrder(
   try {
     for (;;) {
       launch();
-      while (ready.length > 0) {
-        const i = ready.shift()!;
-        const error = failed[i];
-        const data = buffers[i]!;
-        buffers[i] = undefined;
-        yield error ? { index: i, error } : { index: i, data };
-      }
+      while (out.length > 0) yield out.shift()!;
       if (fatal !== undefined) throw fatal;
       options.signal?.throwIfAborted();
       // runs may have finished while the consumer held a yielded file: refill before waiting
       launch();
-      if (ready.length > 0) continue;
+      if (out.length > 0) continue;
       if (inflight === 0) break;
       await new Promise<void>((resolve) => {
         wake = resolve;

@@ -132,10 +132,48 @@ export interface OpenOptions {
   signal?: AbortSignal;
 }
 
-/** One file of a `readFiles` call: its whole content, or why it could not be read. */
+export interface ReadFilesOptions extends OpenOptions {
+  /**
+   * Files larger than this many bytes come as pieces (`FilePiece`), each as soon as its chunk is
+   * read, so a large file is never held whole and its chunks are read in storage order with the
+   * other files' (default: every file whole).
+   */
+  piecesAbove?: number;
+}
+
+/**
+ * One file of a `readFiles` call: its whole content, or why it could not be read, or one piece
+ * of a file larger than `piecesAbove`.
+ */
 export type FileData =
-  | { readonly index: number; readonly data: Uint8Array; readonly error?: undefined }
-  | { readonly index: number; readonly error: Error; readonly data?: undefined };
+  | {
+      readonly index: number;
+      readonly data: Uint8Array;
+      readonly error?: undefined;
+      readonly piece?: undefined;
+    }
+  | {
+      readonly index: number;
+      readonly error: Error;
+      readonly data?: undefined;
+      readonly piece?: undefined;
+    }
+  | FilePiece;
+
+/**
+ * A piece of a file read in pieces: `data` belongs at byte `start` of the file. Pieces come in
+ * storage order, not file order; a chunk used twice comes twice (sharing its bytes). The piece
+ * that completes the file has `last`. A file that fails after some of its pieces were yielded
+ * is then yielded once with its `error` (no `last` piece), and nothing more of it.
+ */
+export interface FilePiece {
+  readonly index: number;
+  readonly piece: true;
+  readonly start: number;
+  readonly data: Uint8Array;
+  readonly last: boolean;
+  readonly error?: undefined;
+}
 
 /** Raw objects `salvage cat` can show; names are the format's own words. */
 export interface RawObjectKind {
@@ -182,9 +220,10 @@ export interface Repository {
    * in storage (neighbours in one request, shared chunks once). Yields each file once, by its
    * index in `files`, as soon as all its bytes are in: in no particular order. A file whose data
    * cannot be read is yielded with an `error`; the others still come. Every file of the call is
-   * held in memory until yielded, so pass batches of bounded total size.
+   * held in memory until yielded, so pass batches of bounded total size; files larger than
+   * `piecesAbove` come in pieces instead and are never held whole.
    */
-  readFiles?(files: readonly Entry[], options?: OpenOptions): AsyncIterable<FileData>;
+  readFiles?(files: readonly Entry[], options?: ReadFilesOptions): AsyncIterable<FileData>;
   /** the stored chunks of a file, in order */
   chunks(file: Entry): AsyncIterable<ContentChunk>;
   /**

@@ -13,6 +13,7 @@ import type {
   ContentChunk,
   Entry,
   FileData,
+  ReadFilesOptions,
   OpenOptions,
   RawObjectKind,
   Repository,
@@ -183,7 +184,7 @@ export class KopiaRepository implements Repository {
     return this.objects.stream(ref.objectId, range, options?.concurrency ?? 4, options?.signal);
   }
 
-  async *readFiles(files: readonly Entry[], options?: OpenOptions): AsyncIterable<FileData> {
+  async *readFiles(files: readonly Entry[], options?: ReadFilesOptions): AsyncIterable<FileData> {
     const layouts = await Promise.all(
       files.map((f) => {
         const ref = this.refOf(f);
@@ -195,6 +196,7 @@ export class KopiaRepository implements Repository {
       concurrency: options?.concurrency,
       signal: options?.signal,
       describe: (i) => `file ${files[i]!.displayName}`,
+      piecesAbove: options?.piecesAbove,
     });
   }
 

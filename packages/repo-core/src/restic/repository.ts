@@ -14,6 +14,7 @@ import type {
   ContentChunk,
   Entry,
   FileData,
+  ReadFilesOptions,
   OpenOptions,
   RawObjectKind,
   Repository,
@@ -261,7 +262,7 @@ export class ResticRepository implements Repository {
     );
   }
 
-  async *readFiles(files: readonly Entry[], options?: OpenOptions): AsyncIterable<FileData> {
+  async *readFiles(files: readonly Entry[], options?: ReadFilesOptions): AsyncIterable<FileData> {
     const loader = await this.loader();
     // blob locations found while laying files out, reused when planning and fetching runs
     const located = new Map<string, BlobLocation>();
@@ -275,6 +276,7 @@ export class ResticRepository implements Repository {
       concurrency: options?.concurrency,
       signal: options?.signal,
       describe: (i) => `file ${files[i]!.displayName}`,
+      piecesAbove: options?.piecesAbove,
     });
   }
 
