@@ -105,7 +105,7 @@ export async function matchingChunks(
 }
 
 /** writes `data` at `pos`, skipping all-zero aligned blocks when sparse */
-async function writeAt(
+export async function writeAt(
   fh: FileHandle,
   data: Uint8Array,
   pos: number,
