@@ -126,8 +126,13 @@ export function scanZstdFrames(input: Uint8Array, onBlock?: ZstdBlockVisitor): Z
  * would reach input not yet read (Raw blocks only move towards the start; an RLE block expands
  * and may not fit): no allocation for the common incompressible case.
  */
-function decodeStored(input: Uint8Array, size: number, inPlace: boolean): Uint8Array {
-  if (inPlace) {
+function decodeStored(
+  input: Uint8Array,
+  size: number,
+  inPlace: boolean,
+  into: Uint8Array | undefined,
+): Uint8Array {
+  if (inPlace && !into) {
     let fits = true;
     scanZstdFrames(input, (type, pos, n, at) => {
       if (at + n > pos + (type === 1 ? 1 : n)) fits = false;
@@ -140,7 +145,7 @@ function decodeStored(input: Uint8Array, size: number, inPlace: boolean): Uint8A
       return input.subarray(0, size);
     }
   }
-  const out = new Uint8Array(size);
+  const out = into ? into.subarray(0, size) : new Uint8Array(size);
   scanZstdFrames(input, (type, pos, n, at) => {
     if (type === 1) out.fill(input[pos]!, at, at + n);
     else out.set(input.subarray(pos, pos + n), at);
@@ -207,6 +212,11 @@ export interface ZstdOptions {
   inPlace?: boolean;
   /** when set, the output must be exactly this long */
   exactLength?: number;
+  /**
+   * decode into this buffer (e.g. a slot of a larger one) instead of a new one; the output must
+   * fill it exactly, and the result is a view of it
+   */
+  into?: Uint8Array;
 }
 
 /** Decode one or more concatenated zstd frames. Throws ZstdError on malformed or oversize data. */
@@ -217,7 +227,13 @@ export async function zstdDecompress(input: Uint8Array, options: ZstdOptions): P
 
 /** As `zstdDecompress`; the WASM decoder is used only once `zstdReady()` has resolved. */
 export function zstdDecompressSync(input: Uint8Array, options: ZstdOptions): Uint8Array {
-  const max = options.exactLength ?? options.maxLength;
+  const into = options.into;
+  if (into && options.exactLength !== undefined && options.exactLength !== into.length)
+    throw new RangeError(
+      `zstd: exactLength ${options.exactLength} but a ${into.length}-byte target`,
+    );
+  const exact = into ? into.length : options.exactLength;
+  const max = exact ?? options.maxLength;
   if (!Number.isSafeInteger(max) || max < 0) throw new RangeError(`bad zstd output bound ${max}`);
   const scan = scanZstdFrames(input);
   if (scan.contentSize !== undefined && scan.contentSize > max)
@@ -229,18 +245,23 @@ export function zstdDecompressSync(input: Uint8Array, options: ZstdOptions): Uin
   if (backend === 'wasm' && !wasm) throw new ZstdError('the WASM zstd decoder is not loaded');
   const out =
     scan.storedSize !== undefined
-      ? decodeStored(input, scan.storedSize, options.inPlace === true)
+      ? decodeStored(input, scan.storedSize, options.inPlace === true, into)
       : backend === 'wasm' && wasm
-        ? decodeWasm(wasm, input, cap)
-        : decodeJs(input, cap);
-  if (options.exactLength !== undefined && out.length !== options.exactLength)
-    throw new ZstdError(`zstd output is ${out.length} bytes, expected ${options.exactLength}`);
+        ? decodeWasm(wasm, input, cap, into)
+        : decodeJs(input, cap, into);
+  if (exact !== undefined && out.length !== exact)
+    throw new ZstdError(`zstd output is ${out.length} bytes, expected ${exact}`);
   if (scan.contentSize !== undefined && out.length !== scan.contentSize)
     throw new ZstdError(`zstd output is ${out.length} bytes, header says ${scan.contentSize}`);
   return out;
 }
 
-function decodeWasm(m: WasmZstd, input: Uint8Array, cap: number): Uint8Array {
+function decodeWasm(
+  m: WasmZstd,
+  input: Uint8Array,
+  cap: number,
+  into: Uint8Array | undefined,
+): Uint8Array {
   const src = m._malloc(Math.max(1, input.length));
   const dst = m._malloc(Math.max(1, cap));
   if (!src || !dst) {
@@ -252,14 +273,17 @@ function decodeWasm(m: WasmZstd, input: Uint8Array, cap: number): Uint8Array {
     m.HEAPU8.set(input, src);
     const n = m._ZSTD_decompress(dst, cap, src, input.length);
     if (m._ZSTD_isError(n)) throw new ZstdError(`zstd: corrupt or oversize data (code ${n})`);
-    return m.HEAPU8.slice(dst, dst + n);
+    if (!into) return m.HEAPU8.slice(dst, dst + n);
+    if (n > into.length) throw new ZstdError(`zstd output exceeds ${into.length} bytes`);
+    into.set(m.HEAPU8.subarray(dst, dst + n));
+    return into.subarray(0, n);
   } finally {
     m._free(src);
     m._free(dst);
   }
 }
 
-function decodeJs(input: Uint8Array, cap: number): Uint8Array {
+function decodeJs(input: Uint8Array, cap: number, into: Uint8Array | undefined): Uint8Array {
   const parts: Uint8Array[] = [];
   let total = 0;
   const s = new (fzstd().Decompress)((chunk) => {
@@ -273,5 +297,11 @@ function decodeJs(input: Uint8Array, cap: number): Uint8Array {
     if (e instanceof ZstdError) throw e;
     throw new ZstdError(`zstd: corrupt data (${String(e)})`);
   }
-  return concatBytes(parts, total);
+  if (!into) return concatBytes(parts, total);
+  let at = 0;
+  for (const p of parts) {
+    into.set(p, at);
+    at += p.length;
+  }
+  return into.subarray(0, total);
 }

@@ -12,7 +12,7 @@ import { cryptoUsage, resetCryptoUsage, setCryptoPath } from '../crypto/select.j
 import { IntegrityError } from '../errors.js';
 import type { ResticKey } from './crypto.js';
 import type { WireError, WireKey, WireReply, WireRun, WireUsage } from './decode-pool.js';
-import { decodeBlob } from './pack.js';
+import { decodeBlob, plainLength } from './pack.js';
 
 const port = parentPort;
 if (!port) throw new Error('decode-worker.js runs only as a worker thread (see decode-pool.ts)');
@@ -39,27 +39,21 @@ function toWire(e: unknown): WireError {
   return { integrity: false, name: err.name, message: err.message };
 }
 
-/** all plaintexts in one buffer that can be transferred; a lone one that owns its buffer as is */
-function pack(plains: Uint8Array[]): { data: ArrayBuffer; ends: number[] } {
-  const only = plains[0];
+/**
+ * A lone plaintext as a buffer that can be transferred: its own when it starts it and fills all
+ * but a little of it (the zstd in-place path leaves the frame's few header bytes at the end;
+ * the reply's `ends` cut it off), else a copy. Never a small one: those may share Node's pool.
+ */
+function own(plain: Uint8Array): ArrayBuffer {
+  const buf = plain.buffer;
   if (
-    plains.length === 1 &&
-    only!.buffer instanceof ArrayBuffer &&
-    only!.byteOffset === 0 &&
-    only!.byteLength === only!.buffer.byteLength
+    buf instanceof ArrayBuffer &&
+    plain.byteOffset === 0 &&
+    plain.byteLength >= 64 * 1024 &&
+    buf.byteLength - plain.byteLength <= 64 * 1024
   )
-    return { data: only!.buffer, ends: [only!.byteLength] };
-  let total = 0;
-  for (const p of plains) total += p.length;
-  const out = new Uint8Array(total);
-  const ends: number[] = [];
-  let pos = 0;
-  for (const p of plains) {
-    out.set(p, pos);
-    pos += p.length;
-    ends.push(pos);
-  }
-  return { data: out.buffer, ends };
+    return buf;
+  return plain.slice().buffer;
 }
 
 /** transfers `data` with the reply; a buffer that cannot be detached goes as a copy */
@@ -73,20 +67,46 @@ function send(reply: WireReply, data?: ArrayBuffer): void {
   }
 }
 
+/**
+ * A run of several blobs decodes straight into one buffer, each blob into its slot (its
+ * plaintext length is known from the index), so the plaintexts are not allocated one by one and
+ * then copied together; a single blob keeps its own buffer (the in-place zstd path needs no
+ * allocation at all).
+ */
 async function decodeRun(run: WireRun): Promise<void> {
   setCryptoPath(run.crypto);
   resetCryptoUsage();
   const input = new Uint8Array(run.data);
-  const plains: Uint8Array[] = [];
+  let data: ArrayBuffer;
+  let ends: number[];
   try {
     if (!key) throw new Error('decode worker got a run before the key');
-    for (const b of run.blobs)
-      plains.push(await decodeBlob(key, input.subarray(b.offset, b.offset + b.length), b));
+    if (run.blobs.length === 1) {
+      const b = run.blobs[0]!;
+      const plain = await decodeBlob(key, input.subarray(b.offset, b.offset + b.length), b);
+      data = own(plain);
+      ends = [plain.length];
+    } else {
+      ends = [];
+      let total = 0;
+      for (const b of run.blobs) ends.push((total += plainLength(b)));
+      const out = new Uint8Array(total);
+      for (let i = 0; i < run.blobs.length; i++) {
+        const b = run.blobs[i]!;
+        const at = i === 0 ? 0 : ends[i - 1]!;
+        await decodeBlob(
+          key,
+          input.subarray(b.offset, b.offset + b.length),
+          b,
+          out.subarray(at, ends[i]),
+        );
+      }
+      data = out.buffer;
+    }
   } catch (e) {
     send({ id: run.id, ok: false, error: toWire(e), usage: usage() });
     return;
   }
-  const { data, ends } = pack(plains);
   send({ id: run.id, ok: true, data, ends, usage: usage() }, data);
 }
 

@@ -13,7 +13,7 @@ import { sha256Hex } from '../crypto/sha256.js';
 import { IntegrityError } from '../errors.js';
 import type { Storage } from '../storage/storage.js';
 import type { BlobType } from './blob-index.js';
-import { decryptObject, DecryptError, type ResticKey } from './crypto.js';
+import { decryptObject, DecryptError, OVERHEAD, type ResticKey } from './crypto.js';
 import { toHex } from './ids.js';
 import { packName } from './layout.js';
 
@@ -96,11 +96,21 @@ export interface BlobRef {
   readonly uncompressedLength: number;
 }
 
-/** Verify and decode one blob's stored bytes (spec §8.5). */
+/** a blob's plaintext length: its uncompressed length, or its stored length less the crypto overhead */
+export function plainLength(ref: BlobRef & { readonly length: number }): number {
+  return ref.uncompressedLength !== 0 ? ref.uncompressedLength : ref.length - OVERHEAD;
+}
+
+/**
+ * Verify and decode one blob's stored bytes (spec §8.5). With `into` (exactly `plainLength`
+ * bytes, e.g. a slot of one buffer for a run of blobs) the plaintext is written there and the
+ * result is a view of it.
+ */
 export async function decodeBlob(
   key: ResticKey,
   stored: Uint8Array,
   ref: BlobRef,
+  into?: Uint8Array,
 ): Promise<Uint8Array> {
   const what = `pack ${ref.packId}, ${ref.type} blob ${ref.id}`;
   let plain: Uint8Array;
@@ -120,6 +130,7 @@ export async function decodeBlob(
         maxLength: ref.uncompressedLength,
         exactLength: ref.uncompressedLength,
         inPlace: true, // the decryption is ours alone
+        into,
       });
     } catch (e) {
       throw new IntegrityError(
@@ -128,6 +139,17 @@ export async function decodeBlob(
         { cause: e },
       );
     }
+  } else if (into) {
+    if (into.length !== plain.length)
+      throw new IntegrityError(
+        `${what}: ${plain.length} bytes where ${into.length} were expected`,
+        {
+          pack: ref.packId,
+          blob: ref.id,
+        },
+      );
+    into.set(plain);
+    plain = into;
   }
   // the id is public: a plain string compare, no constant time needed
   if (sha256Hex(plain) !== ref.id)

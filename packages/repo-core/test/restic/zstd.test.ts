@@ -65,6 +65,36 @@ describe.each(['wasm', 'js'] as const)('%s backend', (backend) => {
     ).rejects.toThrow(ZstdError);
   });
 
+  it('decodes into a slot of a larger buffer, filling it exactly', async () => {
+    const src = text(200_000);
+    const frame = bw.compress(src, 3);
+    const big = new Uint8Array(src.length + 20).fill(7);
+    const slot = big.subarray(10, 10 + src.length);
+    const out = await zstdDecompress(frame, { maxLength: 0, into: slot });
+    expect(out.buffer).toBe(big.buffer);
+    expect(out.byteOffset).toBe(10);
+    expect(Buffer.compare(out, src)).toBe(0);
+    expect([...big.subarray(0, 10), ...big.subarray(10 + src.length)]).toEqual(
+      new Array(20).fill(7),
+    );
+    // a slot that is too small or too large is an error, never a partial or overrun write
+    const small = new Uint8Array(src.length + 8).fill(7);
+    await expect(
+      zstdDecompress(frame, { maxLength: 0, into: small.subarray(4, 4 + src.length - 1) }),
+    ).rejects.toThrow(ZstdError);
+    expect([...small.subarray(small.length - 4)]).toEqual([7, 7, 7, 7]);
+    await expect(
+      zstdDecompress(frame, { maxLength: 0, into: new Uint8Array(src.length + 1) }),
+    ).rejects.toThrow(ZstdError);
+    // stored-only frames (copied without the decoder) go into the slot too
+    const rand = randomBytes(100_000);
+    const stored = Uint8Array.from(bw.compress(rand, 3));
+    const slot2 = new Uint8Array(rand.length);
+    const out2 = await zstdDecompress(stored, { maxLength: 0, inPlace: true, into: slot2 });
+    expect(out2.buffer).toBe(slot2.buffer);
+    expect(Buffer.compare(out2, rand)).toBe(0);
+  });
+
   it('decodes concatenated, skippable and size-less frames', async () => {
     const a = text(1000);
     const b = text(70000);
