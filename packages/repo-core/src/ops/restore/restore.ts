@@ -162,42 +162,6 @@ async function* oneEntry(e: Entry): AsyncIterable<Entry> {
   yield e;
 }
 
-/**
- * `source`'s items, calling `onIdle` (when `pending()` says there is something to do) whenever
- * the next item is not ready by the end of the current turn of the event loop.
- */
-async function* whenIdle<T>(
-  source: AsyncIterable<T>,
-  pending: () => boolean,
-  onIdle: () => void,
-): AsyncIterable<T> {
-  const it = source[Symbol.asyncIterator]();
-  let finished = false;
-  try {
-    for (;;) {
-      const next = it.next();
-      if (pending()) {
-        const ready = await Promise.race([
-          next.then(
-            () => true,
-            () => true,
-          ),
-          new Promise<boolean>((resolve) => setImmediate(() => resolve(false))),
-        ]);
-        if (!ready) onIdle();
-      }
-      const r = await next;
-      if (r.done) {
-        finished = true;
-        return;
-      }
-      yield r.value;
-    }
-  } finally {
-    if (!finished) await it.return?.();
-  }
-}
-
 function problem(location: string, e: unknown): EntryProblem {
   if (e instanceof SalvageError) return { location, code: e.code, message: e.message };
   const err = e as NodeJS.ErrnoException;
@@ -462,6 +426,22 @@ export async function restore(
         groupBytes = 0;
         writes.push(writeGroup(g));
       };
+      // complete files waiting for a full group are written once a whole turn of the event loop
+      // brings no new file (the reader waits on storage): they land on disk, and count as done
+      // for a resume, without waiting for the rest of the batch. One check per turn, not per file.
+      let arrivals = 0;
+      let checking = false;
+      const flushWhenIdle = (): void => {
+        if (checking) return;
+        checking = true;
+        const seen = arrivals;
+        setImmediate(() => {
+          checking = false;
+          if (group.length === 0) return;
+          if (arrivals === seen) send();
+          else flushWhenIdle();
+        });
+      };
       const pieces = new PieceWriter(PIECE_WRITE_BYTES, (n) => counter.addBytes(n));
       const pieceFiles = new Map<number, PieceFile>();
       const pieceFile = (i: number): PieceFile => {
@@ -482,10 +462,8 @@ export async function restore(
           items.map((i) => i.entry),
           { signal: options.signal, piecesAbove: BATCH_FILE_MAX },
         );
-        // complete files waiting for a full group are written as soon as the reader has to wait
-        // on storage: they land on disk (and count as done for a resume) without waiting for
-        // the rest of the batch
-        for await (const f of whenIdle(stream, () => group.length > 0, send)) {
+        for await (const f of stream) {
+          arrivals++;
           const item = items[f.index]!;
           if (f.piece) {
             await pieces.piece(f.index, pieceFile(f.index), f.start, f.data);
@@ -508,9 +486,11 @@ export async function restore(
           group.push({ item, data: f.data });
           groupBytes += f.data.length;
           if (groupBytes >= WRITE_GROUP_BYTES || group.length >= WRITE_GROUP_FILES) send();
+          else flushWhenIdle();
         }
         send();
       } catch (e) {
+        send(); // the complete files already in hand are still written
         items.forEach((item, i) => {
           if (handled[i]) return;
           handled[i] = true;
