@@ -1,0 +1,290 @@
+/**
+ * A format-agnostic pool of worker threads that decode runs: each worker is sent one `init`
+ * message when it starts (a format's keys and settings), then runs, each ONE transferred
+ * ArrayBuffer of stored bytes plus a list of items (where each piece lies, what it must be);
+ * a run's answer is one transferred ArrayBuffer of plaintexts cut at the returned ends. The
+ * worker side is run-worker.ts; restic (restic/decode-pool.ts) and kopia (kopia/decode-pool.ts)
+ * supply only their worker entry, wire items and inline fallback.
+ *
+ * Each run carries the crypto path preference (crypto/select.ts) and brings back the worker's
+ * `cryptoUsage` counts, added to this thread's. A failure comes back as the same IntegrityError
+ * (message, data, cause's message) inline decoding throws; notes a worker makes along the way
+ * (kopia's ECC repairs) are handed to `onNotes`. At most `queuePerWorker` runs are in flight per
+ * worker; more wait here, in order. Workers start on first use, are unref'ed while idle (never
+ * keeping the process alive) and end with close(); a worker that dies fails its runs and is
+ * replaced on the next one. Without a compiled worker script, or with 0 threads, `threaded` is
+ * false and callers decode inline.
+ */
+
+import type { Worker } from 'node:worker_threads';
+
+import { cryptoPreference, cryptoUsage, type CryptoPreference } from '../crypto/select.js';
+import { IntegrityError, UnsupportedFormatError } from '../errors.js';
+import { cores, onWorkerLost, workerThreads } from './worker-script.js';
+
+export type WireUsage = Record<string, { fast: number; portable: number }>;
+
+/** An error as it crosses the thread boundary (classes do not survive structured clone). */
+export interface WireError {
+  readonly integrity: boolean;
+  /** an UnsupportedFormatError (e.g. an unknown compression header) */
+  readonly unsupported?: boolean;
+  readonly name: string;
+  readonly message: string;
+  readonly data?: Record<string, unknown>;
+  readonly cause?: string;
+}
+
+export interface WireInit<Init> {
+  readonly kind: 'init';
+  readonly init: Init;
+}
+
+export interface WireRun<Item> {
+  readonly kind: 'run';
+  readonly id: number;
+  readonly data: ArrayBuffer;
+  readonly items: readonly Item[];
+  readonly crypto: CryptoPreference;
+}
+
+export type WireReply =
+  | {
+      readonly id: number;
+      readonly ok: true;
+      /** every plaintext, back to back; item i is data[ends[i-1] ?? 0, ends[i]) */
+      readonly data: ArrayBuffer;
+      readonly ends: readonly number[];
+      readonly usage: WireUsage;
+      readonly notes?: readonly unknown[];
+    }
+  | {
+      readonly id: number;
+      readonly ok: false;
+      readonly error: WireError;
+      readonly usage: WireUsage;
+      readonly notes?: readonly unknown[];
+    };
+
+/**
+ * The main thread's error for a worker's failure: IntegrityError (or UnsupportedFormatError) as
+ * inline decoding throws it.
+ */
+export function errorFromWire(e: WireError): Error {
+  const cause = e.cause !== undefined ? { cause: new Error(e.cause) } : undefined;
+  if (e.integrity) return new IntegrityError(e.message, e.data ?? {}, cause);
+  if (e.unsupported) return new UnsupportedFormatError(e.message, e.data ?? {}, cause);
+  const err = new Error(e.message, cause);
+  err.name = e.name;
+  return err;
+}
+
+/**
+ * Default worker count: one per core beyond the main thread's, up to 4; none on one core.
+ * On 2 cores one worker was a loss while the main thread also made every restored file's
+ * syscalls; since those run in the native batch writer (ops/restore), the freed main thread and
+ * one worker restore faster (restic, 2 cores, tmpfs, medians of 4: 20,000 small files 2.63 →
+ * 2.44 s, mixed 2.31 → 2.17 s, one 537 MB file 1.59 → 1.51 s; +30 MB peak RSS).
+ * SALVAGE_DECODE_THREADS overrides.
+ */
+export function defaultDecodeThreads(): number {
+  const env = (globalThis as { process?: { env?: Record<string, string | undefined> } }).process
+    ?.env?.SALVAGE_DECODE_THREADS;
+  if (env !== undefined && /^\d+$/.test(env)) return Number(env);
+  const n = cores();
+  return n <= 1 ? 0 : Math.min(n - 1, 4);
+}
+
+export interface RunPoolOptions {
+  /** worker threads (default defaultDecodeThreads()); 0 decodes inline */
+  threads?: number;
+  /** runs in flight per worker (default 2: one decoding, one waiting in its queue) */
+  queuePerWorker?: number;
+}
+
+/** What a format supplies to the pool. */
+export interface RunPoolSpec<Init, Item> {
+  /** the pool's name in its errors, e.g. 'DecodePool' */
+  readonly name: string;
+  /** a worker's name in its errors, e.g. 'restic decode worker' */
+  readonly what: string;
+  /** the compiled worker entry (util/worker-script.ts), undefined when there is none */
+  readonly script: string | undefined;
+  /** sent to each worker once, first */
+  readonly init: Init;
+  /** a run, for the error when its worker dies: e.g. 'pack P, run of 3 blobs from data blob B' */
+  readonly describe: (items: readonly Item[]) => string;
+  /** notes a worker sent with a reply (before its run resolves or rejects) */
+  readonly onNotes?: (notes: readonly unknown[]) => void;
+}
+
+interface Pending<Item> {
+  data: Uint8Array;
+  items: readonly Item[];
+  resolve: (plains: Uint8Array[]) => void;
+  reject: (error: Error) => void;
+}
+
+interface Slot<Item> {
+  worker: Worker;
+  runs: Map<number, Pending<Item>>;
+}
+
+/** an ArrayBuffer holding exactly `data`'s bytes that may be transferred (detached) */
+function transferable(data: Uint8Array): ArrayBuffer {
+  const buf = data.buffer;
+  if (buf instanceof ArrayBuffer && data.byteOffset === 0 && data.byteLength === buf.byteLength)
+    return buf;
+  return new Uint8Array(data).buffer;
+}
+
+function addUsage(usage: WireUsage): void {
+  for (const [k, v] of Object.entries(usage)) {
+    const u = (cryptoUsage[k] ??= { fast: 0, portable: 0 });
+    u.fast += v.fast;
+    u.portable += v.portable;
+  }
+}
+
+export class RunPool<Init, Item> {
+  /** true when runs decode in worker threads (false = the caller decodes inline) */
+  readonly threaded: boolean;
+  readonly threads: number;
+  /** runs decoded by workers and inline (the inline fallback), items in them */
+  readonly stats = { threadedRuns: 0, inlineRuns: 0, items: 0 };
+  private readonly perWorker: number;
+  private slots: Slot<Item>[] = [];
+  private readonly waiting: Pending<Item>[] = [];
+  private nextId = 1;
+  private closed = false;
+  private closing: Promise<void> | undefined;
+
+  constructor(
+    private readonly spec: RunPoolSpec<Init, Item>,
+    options: RunPoolOptions = {},
+  ) {
+    this.threads = Math.max(0, Math.floor(options.threads ?? defaultDecodeThreads()));
+    this.perWorker = Math.max(1, options.queuePerWorker ?? 2);
+    this.threaded = this.threads > 0 && workerThreads() !== undefined && spec.script !== undefined;
+  }
+
+  /** refuses work after close(); counts the run */
+  protected admit(items: number, threaded: boolean): void {
+    if (this.closed) throw new Error(`${this.spec.name}.decode after close()`);
+    this.stats.items += items;
+    if (threaded) this.stats.threadedRuns++;
+    else this.stats.inlineRuns++;
+  }
+
+  /**
+   * Sends a run to a worker (the pool must be threaded): resolves with its plaintexts in order,
+   * or rejects with the first item's failure. When `data` spans its whole ArrayBuffer, that
+   * buffer is transferred (detached here afterwards); otherwise it is copied first.
+   */
+  protected runThreaded(data: Uint8Array, items: readonly Item[]): Promise<Uint8Array[]> {
+    this.admit(items.length, true);
+    return new Promise<Uint8Array[]>((resolve, reject) => {
+      this.waiting.push({ data, items, resolve, reject });
+      this.pump();
+    });
+  }
+
+  /** terminates the workers; runs in flight or waiting are rejected. Idempotent. */
+  close(): Promise<void> {
+    if (!this.closing) {
+      this.closed = true;
+      const slots = this.slots;
+      this.slots = [];
+      for (const p of this.waiting.splice(0))
+        p.reject(new Error(`${this.spec.name} closed with runs waiting to decode`));
+      this.closing = Promise.all(slots.map((s) => s.worker.terminate())).then(() => undefined);
+    }
+    return this.closing;
+  }
+
+  /** sends waiting runs to the least busy workers with room */
+  private pump(): void {
+    while (this.waiting.length > 0 && !this.closed) {
+      while (this.slots.length < this.threads) this.slots.push(this.start());
+      let best: Slot<Item> | undefined;
+      for (const s of this.slots)
+        if (s.runs.size < this.perWorker && (!best || s.runs.size < best.runs.size)) best = s;
+      if (!best) return;
+      this.send(best, this.waiting.shift()!);
+    }
+  }
+
+  private send(slot: Slot<Item>, p: Pending<Item>): void {
+    const id = this.nextId++;
+    let buffer = transferable(p.data);
+    const post = (): void => {
+      const msg: WireRun<Item> = {
+        kind: 'run',
+        id,
+        data: buffer,
+        items: p.items,
+        crypto: cryptoPreference(),
+      };
+      slot.worker.postMessage(msg, [buffer]);
+    };
+    try {
+      try {
+        post();
+      } catch (e) {
+        // some buffers cannot be detached (e.g. WebAssembly memory): send a copy instead
+        if ((e as Error).name !== 'DataCloneError') throw e;
+        buffer = new Uint8Array(p.data).buffer;
+        post();
+      }
+    } catch (e) {
+      p.reject(e as Error);
+      return;
+    }
+    if (slot.runs.size === 0) slot.worker.ref();
+    slot.runs.set(id, p);
+  }
+
+  private start(): Slot<Item> {
+    // no inherited node flags: the worker runs plain compiled JS, and some flags break it
+    const worker = new (workerThreads()!.Worker)(this.spec.script!, { execArgv: [] });
+    const slot: Slot<Item> = { worker, runs: new Map() };
+    const init: WireInit<Init> = { kind: 'init', init: this.spec.init };
+    worker.postMessage(init);
+    worker.on('message', (reply: WireReply) => {
+      const p = slot.runs.get(reply.id);
+      if (!p) return;
+      slot.runs.delete(reply.id);
+      if (slot.runs.size === 0) worker.unref();
+      addUsage(reply.usage);
+      if (reply.notes?.length) this.spec.onNotes?.(reply.notes);
+      if (reply.ok) {
+        const all = new Uint8Array(reply.data);
+        p.resolve(reply.ends.map((end, i) => all.subarray(i === 0 ? 0 : reply.ends[i - 1], end)));
+      } else p.reject(errorFromWire(reply.error));
+      this.pump();
+    });
+    onWorkerLost(
+      worker,
+      this.spec.what,
+      `${this.spec.name} closed with runs decoding`,
+      () => this.closed,
+      (m) => this.lost(slot, m),
+    );
+    worker.unref();
+    return slot;
+  }
+
+  /** drops a dead worker (a new one starts for the next run) and fails its runs */
+  private lost(slot: Slot<Item>, message: string): void {
+    const i = this.slots.indexOf(slot);
+    if (i >= 0) this.slots.splice(i, 1);
+    const runs = [...slot.runs.values()];
+    slot.runs.clear();
+    for (const p of runs)
+      p.reject(new Error(`${message}; ${this.spec.describe(p.items)} not decoded`));
+    if (!this.closed) {
+      void slot.worker.terminate();
+      this.pump();
+    }
+  }
+}
