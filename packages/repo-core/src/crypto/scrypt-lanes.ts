@@ -1,27 +1,31 @@
 /**
  * scrypt's p lanes (RFC 7914 §6 step 2: B_i = ROMix(B_i)), which are independent, on up to
  * min(p, cores) threads: the calling thread and workers (scrypt-worker.ts), all running the
- * WebAssembly ROMix of scrypt-romix.ts.
+ * WebAssembly ROMix of scrypt-romix.ts, two lanes interleaved at a time where they can.
  *
  * Lanes are handed out through a shared counter rather than split up front: a worker needs
- * ~45 ms to start here (a lane of N=2^15 r=8 takes ~55 ms), so the calling thread starts on lane
- * 0 at once and each thread takes the next lane when it is free. On 2 cores, p=4 then runs about
- * as main 2 + worker 2, p=3 as main 2 + worker 1, and a worker that starts after the last lane
- * was taken is ended unused. Workers read their lanes from a SharedArrayBuffer copy of B and
- * write results there, flagging each lane done after its bytes; the calling thread works on B
- * itself. A worker that fails (cannot start, crashes, exits) leaves its lanes unflagged, and the
- * calling thread computes them from B, which still holds their input: same result, just later.
+ * ~45 ms to start here (a pair of N=2^15 r=8 lanes takes ~70 ms), so the calling thread starts
+ * at once and each thread takes the next lanes when it is free. On 2 cores, p=4 then runs as a
+ * pair here and a pair in one worker, p=3 as a pair here and one lane in the worker, and a worker
+ * that starts after the last lane was taken is ended unused. Workers read their lanes from a
+ * SharedArrayBuffer copy of B and write results there, flagging each lane done after its bytes;
+ * the calling thread works on B itself.
  *
- * Workers are started per derivation and never outlive it: one still starting is terminated,
- * one done exits on its own, and none is unref'ed while a lane it holds is awaited.
- * Each thread holds 128·r·(N+2) bytes of scratch; the threads are capped so that all of them
- * together stay within PARALLEL_MEMORY.
+ * The calling thread never waits for a worker: once no lane is left to take, it computes the
+ * lanes workers still hold as well, in ~1 ms slices, and drops each as soon as its worker flags
+ * it. So a worker slowed down by a busy machine costs at most the time of doing its lanes here
+ * (measured on 2 busy cores, waiting for the worker made restic's p=4 slower than one thread),
+ * and one that fails (cannot start, crashes, exits) just never flags its lanes: same key. Workers
+ * are unref'ed from the start, terminated when the lanes are done, and never outlive the call.
+ *
+ * Each thread holds 128·r·(N+2) bytes of scratch per lane in flight (2 for a pair); pairs and
+ * threads are capped so that all of them together stay within PARALLEL_MEMORY.
  */
 
 import type { Worker } from 'node:worker_threads';
 
 import { cores, workerScript, workerThreads } from '../util/worker-script.js';
-import { romixModule, RomixRunner } from './scrypt-romix.js';
+import { romixModule, RomixRunner, runClaimedLanes } from './scrypt-romix.js';
 
 /** what a scrypt worker is started with (workerData) */
 export interface ScryptWorkerData {
@@ -30,6 +34,8 @@ export interface ScryptWorkerData {
   r: number;
   N: number;
   p: number;
+  /** take two lanes at a time (RomixRunner.run2) */
+  pairs: boolean;
   /** Int32 next-lane counter, then p bytes of lane flags (0 open, 1 done by a worker) */
   control: SharedArrayBuffer;
   /** B: p lanes of 128·r bytes */
@@ -39,30 +45,63 @@ export interface ScryptWorkerData {
 /** flag of a lane the calling thread computed (into B itself) */
 const DONE_HERE = 2;
 
-/** Scratch memory all threads together may hold; beyond it, fewer threads. */
+/** Scratch memory all threads together may hold; beyond it, fewer lanes at once. */
 export const PARALLEL_MEMORY = 2 ** 30;
 
 /** Below this much ROMix work (p·N·r) a worker's start costs more than it saves. */
 export const PARALLEL_MIN_WORK = 2 ** 17;
 
-export interface LaneOptions {
-  /** threads in all, the calling one included (default: defaultScryptThreads) */
-  threads?: number;
+export interface LanePlan {
+  /** threads in all, the calling one included */
+  threads: number;
+  /** each thread takes two lanes at a time while two are left */
+  pairs: boolean;
+}
+
+/** the 1-minute load average, 0 where there is none (outside Node, Windows) */
+export function loadAverage(): number {
+  const proc = (globalThis as { process?: { getBuiltinModule?: (id: string) => unknown } }).process;
+  try {
+    const os = proc?.getBuiltinModule?.('node:os') as { loadavg(): number[] } | undefined;
+    return os?.loadavg()[0] ?? 0;
+  } catch {
+    return 0;
+  }
+}
+
+/**
+ * Two lanes at a time on each thread (two interleaved lanes take ~1.5× the time of one), on as
+ * many threads as that leaves lanes for, up to the cores the load average leaves idle (rounded):
+ * p=2 runs as one pair here, p=3 and p=4 on 2 idle cores as a pair here and one or two lanes in
+ * one worker. A worker only pays on a core of its own: measured on 2 cores kept busy by other
+ * work, restic's p=4 took 250-350 ms with one against ~235 ms without (and ~190 ms with one on
+ * idle cores). One thread when the work is too little to pay for a worker's start. Where memory
+ * does not allow pairs on every thread, single lanes on more threads.
+ * SALVAGE_SCRYPT_THREADS overrides cores and load (1: the calling thread only).
+ */
+export function scryptLanePlan(r: number, N: number, p: number, load = loadAverage()): LanePlan {
+  const env = (globalThis as { process?: { env?: Record<string, string | undefined> } }).process
+    ?.env?.SALVAGE_SCRYPT_THREADS;
+  const wanted = env !== undefined && /^[1-9]\d*$/.test(env) ? Number(env) : undefined;
+  const concurrent = Math.max(1, Math.floor(PARALLEL_MEMORY / (128 * r * (N + 2))));
+  const idle = Math.max(1, Math.min(cores(), Math.round(cores() - load)));
+  const cap = wanted ?? (p * N * r < PARALLEL_MIN_WORK ? 1 : idle);
+  const threads = Math.min(cap, Math.ceil(p / 2));
+  if (p >= 2 && 2 * threads <= concurrent) return { threads, pairs: true };
+  // too big for pairs everywhere: more threads come first
+  return { threads: Math.max(1, Math.min(cap, p, concurrent)), pairs: false };
+}
+
+export interface LaneOptions extends Partial<LanePlan> {
   /** the worker script (default: the compiled scrypt-worker.js; tests pass failing ones) */
   script?: string;
 }
 
-/** min(p, cores) threads where the work pays for a worker and memory allows, else 1 */
-export function defaultScryptThreads(r: number, N: number, p: number): number {
-  if (p < 2 || p * N * r < PARALLEL_MIN_WORK) return 1;
-  const byMemory = Math.floor(PARALLEL_MEMORY / (128 * r * (N + 2)));
-  return Math.max(1, Math.min(p, cores(), byMemory));
-}
-
 /**
- * ROMix every lane of `B` (p lanes of 128·r bytes) in place. Resolves to the number of lanes
- * workers computed. Throws where the WebAssembly path cannot run (no WebAssembly, no memory
- * for the calling thread's scratch); callers fall back to another scrypt.
+ * ROMix every lane of `B` (p lanes of 128·r bytes) in place, as `scryptLanePlan` says unless
+ * `options` say otherwise. Resolves to the number of lanes workers computed. Throws where the
+ * WebAssembly path cannot run (no WebAssembly, no memory for the calling thread's scratch);
+ * callers fall back to another scrypt.
  */
 export async function romixLanes(
   B: Uint8Array,
@@ -73,14 +112,17 @@ export async function romixLanes(
 ): Promise<number> {
   const romix = romixModule();
   if (!romix) throw new Error('scrypt: no WebAssembly here');
+  const plan = scryptLanePlan(r, N, p);
+  const pairs = options.pairs ?? plan.pairs;
+  const threads = Math.min(options.threads ?? plan.threads, p);
   const laneBytes = 128 * r;
   const lane = (i: number) => B.subarray(i * laneBytes, (i + 1) * laneBytes);
-  const threads = Math.min(options.threads ?? defaultScryptThreads(r, N, p), p);
+  let runner: RomixRunner | undefined;
+  const here = () => (runner ??= new RomixRunner(r, N, romix));
   const wt = threads > 1 ? workerThreads() : undefined;
   const script = wt && (options.script ?? workerScript(import.meta.url, 'scrypt-worker.js'));
   if (!wt || !script) {
-    const runner = new RomixRunner(r, N, romix);
-    for (let i = 0; i < p; i++) runner.run(lane(i));
+    runClaimedLanes(new Int32Array(1), p, pairs, here, lane, () => {});
     return 0;
   }
 
@@ -89,70 +131,48 @@ export async function romixLanes(
   const flags = new Uint8Array(control, 4, p);
   const data = new SharedArrayBuffer(B.length);
   new Uint8Array(data).set(B);
-  const workerData: ScryptWorkerData = { ...romix, r, N, p, control, data };
+  const workerData: ScryptWorkerData = { ...romix, r, N, p, pairs, control, data };
   const workers: Worker[] = [];
-  // every worker gets its own error listener: a failed one is simply not waited for
-  const gone = new Set<Worker>();
-  let changed: () => void = () => {};
   for (let t = 1; t < threads; t++) {
     try {
       // no inherited node flags: the worker runs plain compiled JS (see decode-pool.ts)
       const w = new wt.Worker(script, { execArgv: [], workerData, name: 'salvage scrypt' });
+      // a worker that fails just never flags its lanes: nothing to wait for or report
+      w.on('error', () => {});
+      w.unref();
       workers.push(w);
-      w.on('message', () => changed());
-      const lost = () => {
-        gone.add(w);
-        changed();
-      };
-      w.on('error', lost);
-      w.on('messageerror', lost);
-      w.on('exit', lost);
     } catch {
       break; // no more workers: the calling thread takes their lanes
     }
   }
-  const allDone = () => flags.every((_, i) => Atomics.load(flags, i) !== 0);
-  const end = () => {
-    for (const w of workers) {
-      w.unref();
-      if (!gone.has(w)) w.terminate().catch(() => {});
-    }
-  };
 
-  let runner: RomixRunner | undefined;
+  const mine = new Set<number>();
   try {
-    for (;;) {
-      const i = Atomics.add(next, 0, 1);
-      if (i >= p) break;
-      runner ??= new RomixRunner(r, N, romix);
-      runner.run(lane(i));
+    runClaimedLanes(next, p, pairs, here, lane, (i) => {
+      mine.add(i);
       Atomics.store(flags, i, DONE_HERE);
-    }
-    // lanes still running in workers: wait for them to be flagged, or for their workers to fail
-    await new Promise<void>((resolve) => {
-      changed = () => {
-        if (allDone() || gone.size === workers.length) resolve();
-      };
-      changed();
     });
-    end();
-    let inWorkers = 0;
-    const shared = new Uint8Array(data);
-    for (let i = 0; i < p; i++) {
-      const flag = Atomics.load(flags, i);
-      if (flag === DONE_HERE) continue;
-      if (flag === 0) {
-        // its worker failed: B still holds the lane's input
-        runner ??= new RomixRunner(r, N, romix);
-        runner.run(lane(i));
-        continue;
-      }
-      lane(i).set(shared.subarray(i * laneBytes, (i + 1) * laneBytes));
-      inWorkers++;
+    // The lanes workers hold: computed here too, stopping as soon as their workers flag them.
+    // Never later than computing them here in the first place, however slow or dead a worker.
+    const held: number[] = [];
+    for (let i = 0; i < p; i++) if (Atomics.load(flags, i) === 0) held.push(i);
+    for (let k = 0; k < held.length; k += pairs ? 2 : 1) {
+      const batch = held.slice(k, k + (pairs ? 2 : 1));
+      const flagged = () => batch.every((i) => Atomics.load(flags, i) !== 0);
+      if (flagged()) continue;
+      const done =
+        batch.length === 2
+          ? here().run2(lane(batch[0]!), lane(batch[1]!), flagged)
+          : here().run(lane(batch[0]!), flagged);
+      if (done) for (const i of batch) mine.add(i);
     }
-    return inWorkers;
-  } catch (e) {
-    end();
-    throw e;
+  } finally {
+    // done with the lanes, or failed here: a worker still busy is stopped
+    for (const w of workers) w.terminate().catch(() => {});
   }
+  // every lane not computed here was flagged by a worker, after its bytes
+  const shared = new Uint8Array(data);
+  for (let i = 0; i < p; i++)
+    if (!mine.has(i)) lane(i).set(shared.subarray(i * laneBytes, (i + 1) * laneBytes));
+  return p - mine.size;
 }

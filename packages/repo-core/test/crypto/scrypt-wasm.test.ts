@@ -39,11 +39,20 @@ it('the embedded SIMD module is the emitter’s output', () => {
   expect(readFileSync(BYTES_FILE, 'utf8')).toBe(text);
 });
 
-/** scrypt with our ROMix for the lanes and node:crypto's PBKDF2 around it */
-function scryptWith(romix: RomixModule, pw: Buffer, salt: Buffer, N: number, r: number, p: number) {
+/** scrypt with our ROMix for the lanes (in pairs with `pairs`) and node:crypto's PBKDF2 around */
+function scryptWith(
+  romix: RomixModule,
+  pw: Buffer,
+  salt: Buffer,
+  { N, r, p }: { N: number; r: number; p: number },
+  pairs: boolean,
+) {
   const B = new Uint8Array(pbkdf2Sync(pw, salt, 1, 128 * r * p, 'sha256'));
+  const lane = (i: number) => B.subarray(i * 128 * r, (i + 1) * 128 * r);
   const runner = new RomixRunner(r, N, romix);
-  for (let i = 0; i < p; i++) runner.run(B.subarray(i * 128 * r, (i + 1) * 128 * r));
+  for (let i = 0; i < p; i += pairs ? 2 : 1)
+    if (pairs && i + 1 < p) runner.run2(lane(i), lane(i + 1));
+    else runner.run(lane(i));
   return pbkdf2Sync(pw, B, 1, 64, 'sha256').toString('hex');
 }
 
@@ -54,17 +63,47 @@ describe.each(['simd', 'scalar'] as const)('%s ROMix', (variant) => {
     return m!;
   };
 
-  it('equals node:crypto for random N, r, p', () => {
+  it.each([false, true])('equals node:crypto for random N, r, p (pairs: %s)', (pairs) => {
     const m = romix();
     for (let t = 0; t < 40; t++) {
-      const N = 2 ** (1 + (t % 12));
-      const r = 1 + ((t * 5) % 8);
-      const p = 1 + (t % 3);
+      const params = { N: 2 ** (1 + (t % 12)), r: 1 + ((t * 5) % 8), p: 1 + (t % 4) };
       const pw = randomBytes(t % 20);
       const salt = randomBytes(t % 33);
-      expect(scryptWith(m, pw, salt, N, r, p), `N=${N} r=${r} p=${p}`).toBe(
-        scryptSync(pw, salt, 64, { N, r, p }).toString('hex'),
+      expect(scryptWith(m, pw, salt, params, pairs), JSON.stringify(params)).toBe(
+        scryptSync(pw, salt, 64, params).toString('hex'),
       );
     }
   });
+});
+
+it('only the SIMD module runs two lanes interleaved (romix2)', () => {
+  const exported = (m: RomixModule | undefined) =>
+    WebAssembly.Module.exports(m!.module).map((e) => e.name);
+  expect(exported(romixModule())).toEqual(['romix', 'romix2']);
+  expect(exported(romixModule('scalar'))).toEqual(['romix']);
+});
+
+it('a lane stops between slices when asked, untouched; run to the end it is the same', () => {
+  const m = romixModule()!;
+  const r = 2;
+  const N = 2 ** 14; // 2·N steps in slices of 4096: 8 slices
+  const lane = new Uint8Array(128 * r).fill(5);
+  const plain = lane.slice();
+  new RomixRunner(r, N, m).run(plain);
+  for (const run2 of [false, true]) {
+    const runner = new RomixRunner(r, N, m);
+    let asked = 0;
+    const a = lane.slice();
+    const b = lane.slice();
+    const stopAt3 = () => ++asked > 3;
+    expect(run2 ? runner.run2(a, b, stopAt3) : runner.run(a, stopAt3)).toBe(false);
+    expect(asked).toBe(4);
+    expect([a, b]).toEqual([lane, lane]);
+    asked = 0;
+    const never = () => (asked++, false);
+    expect(run2 ? runner.run2(a, b, never) : runner.run(a, never)).toBe(true);
+    expect(asked).toBe(8);
+    expect(a).toEqual(plain);
+    if (run2) expect(b).toEqual(plain);
+  }
 });

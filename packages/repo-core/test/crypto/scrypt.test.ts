@@ -18,7 +18,8 @@ import {
   scryptWasm,
   type ScryptParams,
 } from '../../src/crypto/scrypt.js';
-import { romixLanes } from '../../src/crypto/scrypt-lanes.js';
+import { romixLanes, scryptLanePlan } from '../../src/crypto/scrypt-lanes.js';
+import { cores } from '../../src/util/worker-script.js';
 import { cryptoUsage, resetCryptoUsage, setCryptoPath } from '../../src/crypto/select.js';
 
 const enc = new TextEncoder();
@@ -101,19 +102,22 @@ function nodeScrypt(password: Buffer, salt: Buffer, { N, r, p, dkLen }: ScryptPa
 }
 
 describe('random parameters equal node:crypto', () => {
-  it('on the calling thread', async () => {
+  it('on the calling thread, lane by lane and in pairs', async () => {
     for (let t = 0; t < 40; t++) {
       const { password, salt, params } = randomParams();
-      const ours = await scryptWasm(password, salt, params, { threads: 1 });
+      const ours = await scryptWasm(password, salt, params, { threads: 1, pairs: t % 2 === 0 });
       expect(hex(ours), JSON.stringify(params)).toBe(nodeScrypt(password, salt, params));
     }
   });
 
-  it('with workers (threads 2 and 3, forced even where the work is small)', async () => {
+  it('with workers (threads 2 and 3, lanes and pairs, forced even where the work is small)', async () => {
     for (let t = 0; t < 10; t++) {
       const { password, salt, params } = randomParams();
       params.p = Math.max(params.p, 2);
-      const ours = await scryptWasm(password, salt, params, { threads: 2 + (t % 2) });
+      const ours = await scryptWasm(password, salt, params, {
+        threads: 2 + (t % 2),
+        pairs: t % 4 < 2,
+      });
       expect(hex(ours), JSON.stringify(params)).toBe(nodeScrypt(password, salt, params));
     }
   });
@@ -196,6 +200,20 @@ describe('workers', () => {
     expect(got).toEqual({ B: expected, workers: 0 });
   });
 
+  it('a worker that stalls holding a lane is not waited for', async () => {
+    const script = join(tmp, 'stalling-worker.mjs');
+    writeFileSync(
+      script,
+      "import { workerData } from 'node:worker_threads';\n" +
+        'Atomics.add(new Int32Array(workerData.control, 0, 1), 0, 2);\n' +
+        'Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 60_000);\n',
+    );
+    const started = Date.now();
+    const got = await lanes(2, script);
+    expect(got).toEqual({ B: expected, workers: 0 });
+    expect(Date.now() - started).toBeLessThan(20_000);
+  });
+
   it('never keep the process alive (a plain node process from dist exits at once)', async () => {
     const dist = fileURLToPath(new URL('../../dist/crypto/scrypt.js', import.meta.url));
     const code =
@@ -217,6 +235,44 @@ describe('workers', () => {
       ),
     );
     expect(Date.now() - started).toBeLessThan(10_000);
+  });
+});
+
+describe('lane plan', () => {
+  const two = Math.min(2, cores());
+
+  it('pairs, on threads up to the cores for what pairs leave; 1 thread for little work', () => {
+    expect(scryptLanePlan(8, 2 ** 15, 4, 0)).toEqual({ threads: two, pairs: true });
+    expect(scryptLanePlan(8, 2 ** 15, 3, 0)).toEqual({ threads: two, pairs: true });
+    expect(scryptLanePlan(8, 2 ** 15, 2, 0)).toEqual({ threads: 1, pairs: true });
+    expect(scryptLanePlan(8, 2 ** 16, 1, 0)).toEqual({ threads: 1, pairs: false });
+    expect(scryptLanePlan(1, 16, 4, 0)).toEqual({ threads: 1, pairs: true });
+    // 1 GiB a lane: one lane at a time, on one thread
+    expect(scryptLanePlan(8, 2 ** 20, 4, 0)).toEqual({ threads: 1, pairs: false });
+    // 256 MiB a lane: pairs on two threads would be 1 GiB; two threads of one lane are not
+    expect(scryptLanePlan(8, 2 ** 18, 4, 0)).toEqual({ threads: two, pairs: false });
+  });
+
+  it('only cores the load average leaves idle', () => {
+    const n = cores();
+    expect(scryptLanePlan(8, 2 ** 15, 64, n).threads).toBe(1);
+    expect(scryptLanePlan(8, 2 ** 15, 64, n + 3).threads).toBe(1);
+    expect(scryptLanePlan(8, 2 ** 15, 64, n - 1).threads).toBe(1);
+    expect(scryptLanePlan(8, 2 ** 15, 64, Math.max(0, n - 2.2)).threads).toBe(two);
+  });
+
+  it('SALVAGE_SCRYPT_THREADS overrides cores and load', () => {
+    const saved = process.env.SALVAGE_SCRYPT_THREADS;
+    try {
+      process.env.SALVAGE_SCRYPT_THREADS = '1';
+      expect(scryptLanePlan(8, 2 ** 15, 4, 0).threads).toBe(1);
+      process.env.SALVAGE_SCRYPT_THREADS = '3';
+      expect(scryptLanePlan(8, 2 ** 15, 6, 100).threads).toBe(3);
+      expect(scryptLanePlan(1, 16, 6, 0).threads).toBe(3);
+    } finally {
+      if (saved === undefined) delete process.env.SALVAGE_SCRYPT_THREADS;
+      else process.env.SALVAGE_SCRYPT_THREADS = saved;
+    }
   });
 });
 
