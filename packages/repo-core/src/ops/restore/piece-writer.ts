@@ -106,16 +106,7 @@ export class PieceWriter {
    * removing the temporary file.
    */
   async finish(index: number, file: PieceFile): Promise<RangeHash[]> {
-    const s = this.files.get(index);
-    if (!s) throw new Error(`no piece of file #${index} was written`);
-    this.files.delete(index);
-    await s.last;
-    const fh = await s.fh.catch(() => undefined);
-    try {
-      await fh?.close();
-    } catch (e) {
-      s.error ??= e;
-    }
+    const s = await this.close(index);
     if (s.error !== undefined) {
       if (s.created) await unlink(file.tmp).catch(() => undefined);
       throw s.error;
@@ -126,7 +117,23 @@ export class PieceWriter {
   /** file `index` failed: its writes end, the file is closed and its temporary name removed */
   async abandon(index: number, file: PieceFile): Promise<void> {
     if (!this.files.has(index)) return;
-    await this.finish(index, file).catch(() => undefined);
+    const s = await this.close(index);
+    if (s.created) await unlink(file.tmp).catch(() => undefined);
+  }
+
+  /** waits for file `index`'s writes and closes it; its state, with any failure in `error` */
+  private async close(index: number): Promise<State> {
+    const s = this.files.get(index);
+    if (!s) throw new Error(`no piece of file #${index} was written`);
+    this.files.delete(index);
+    await s.last;
+    const fh = await s.fh.catch(() => undefined);
+    try {
+      await fh?.close();
+    } catch (e) {
+      s.error ??= e;
+    }
+    return s;
   }
 
   private async create(file: PieceFile): Promise<FileHandle> {
