@@ -1,26 +1,21 @@
 /**
  * Reading contents by id: look up the merged index, ranged-read the pack, strip ECC, decrypt
  * with the per-content key, decompress by the index's header id, and verify the keyed hash
- * against the id (stronger than kopia, which trusts the AEAD tag alone). Neighbouring contents
- * of one pack are fetched in one request. Decoded metadata contents are kept in a small LRU.
+ * against the id (stronger than kopia, which trusts the AEAD tag alone; decode-content.ts).
+ * Neighbouring contents of one pack are fetched in one request; runs of data contents large
+ * enough to pay for the message decode in worker threads (decode-pool.ts), metadata and small
+ * reads here. Decoded metadata contents are kept in a small LRU.
  * spec §12, §5.3, §7.2a; kopia repo/content/content_manager.go (getContentDataAndInfo),
  * committed_read_manager.go (decryptContentAndVerify)
  */
 
-import type { KopiaHasher } from '../crypto/kopia-hash.js';
-import type { KopiaDecryptor } from '../crypto/kopia-encryption.js';
-import {
-  IntegrityError,
-  MissingObjectError,
-  SalvageError,
-  UnsupportedFormatError,
-} from '../errors.js';
-import type { EccStrip } from './blob-crypto.js';
+import { IntegrityError, MissingObjectError, UnsupportedFormatError } from '../errors.js';
 import type { KopiaBlobStore } from './blob-store.js';
-import { decompressPayload } from './compression.js';
 import type { ContentIndex, ContentInfo } from './content-index.js';
+import { decodeContent, hashMatches, type KopiaCodec } from './decode-content.js';
+import type { KopiaDecodePool } from './decode-pool.js';
 import { RecentValues } from '../util/recent.js';
-import { parseContentId, toHex, type BlobId, type ContentId } from './ids.js';
+import { parseContentId, type BlobId, type ContentId } from './ids.js';
 
 /** largest pack range fetched in one request when coalescing neighbours */
 const MAX_COALESCED = 16 * 1024 * 1024;
@@ -34,15 +29,19 @@ const PACK_CACHE_BYTES = 16 * 1024 * 1024;
 /** recently decoded contents kept for reuse by fetchGroup: ≤ 4 × 8 MiB */
 const RECENT_CONTENTS = 4;
 const RECENT_CONTENT_MAX = 8 * 1024 * 1024;
+/** Smallest run of data contents sent to the decode pool (smaller ones cost more to send). */
+export const POOL_MIN_BYTES = 64 * 1024;
 
 export interface ContentReaderOptions {
   readonly blobs: KopiaBlobStore;
   readonly index: ContentIndex;
-  readonly decryptor: KopiaDecryptor;
-  readonly strip: EccStrip;
-  readonly hasher: KopiaHasher;
+  readonly codec: KopiaCodec;
   /** re-hash every content against its id (default true) */
   readonly verifyHash: boolean;
+  /** worker threads for runs of data contents; undefined = decode everything on this thread */
+  readonly pool?: KopiaDecodePool;
+  /** smallest run span sent to the pool (default POOL_MIN_BYTES; 0 = every data run) */
+  readonly poolMinBytes?: number;
 }
 
 export class ContentReader {
@@ -75,6 +74,10 @@ export class ContentReader {
     }
     const info = this.info(id);
     const stored = await this.readStored(info);
+    if (this.pooled([info], info.packedLength)) {
+      const [plain] = await this.o.pool!.decode(stored, info.packOffset, [info]);
+      return plain!;
+    }
     const plain = await this.decode(info, stored);
     if (plain.length <= CACHE_MAX_ITEM && parseContentId(id).prefix !== '')
       this.remember(id, plain);
@@ -129,6 +132,8 @@ export class ContentReader {
     const last = infos[infos.length - 1]!;
     const end = last.packOffset + last.packedLength;
     const range = await this.readRange(first, first.packOffset, end - first.packOffset);
+    if (this.pooled(infos, range.length))
+      return this.o.pool!.decode(range, first.packOffset, infos);
     const out: Uint8Array[] = [];
     for (const info of infos) {
       const off = info.packOffset - first.packOffset;
@@ -139,9 +144,18 @@ export class ContentReader {
 
   /** true when `data` hashes to the content id (§12 step 7) */
   matches(id: string, data: Uint8Array): boolean {
-    const { hash } = parseContentId(id);
-    const h = this.o.hasher.hash(data);
-    return h.length === hash.length && toHex(h) === toHex(hash);
+    return hashMatches(this.o.codec.hasher, id, data);
+  }
+
+  /** whether a run spanning `span` stored bytes goes to the worker pool: data contents only */
+  private pooled(infos: readonly ContentInfo[], span: number): boolean {
+    const pool = this.o.pool;
+    return (
+      pool !== undefined &&
+      pool.threaded &&
+      span >= (this.o.poolMinBytes ?? POOL_MIN_BYTES) &&
+      infos.every((i) => parseContentId(i.contentId).prefix === '')
+    );
   }
 
   private async readStored(info: ContentInfo): Promise<Uint8Array> {
@@ -215,35 +229,9 @@ export class ContentReader {
     return p;
   }
 
-  /** ECC → decrypt → decompress → verify, for one stored content */
-  async decode(info: ContentInfo, stored: Uint8Array): Promise<Uint8Array> {
-    const id = info.contentId;
-    const what = `content ${id} in pack ${info.packBlobId}`;
-    const data = { contentId: id, blobId: info.packBlobId };
-    const { hash } = parseContentId(id);
-    let plain: Uint8Array;
-    try {
-      const unwrapped = this.o.strip(stored, what);
-      plain = this.o.decryptor.decrypt(unwrapped, hash.subarray(Math.max(0, hash.length - 16)));
-      if (info.compressionHeaderId !== 0) {
-        plain = await decompressPayload(plain, what, {
-          expectedHeader: info.compressionHeaderId,
-          exactLength: info.originalLength,
-          maxLength: info.originalLength,
-        });
-      }
-    } catch (e) {
-      if (e instanceof SalvageError && !(e instanceof IntegrityError)) throw e;
-      throw new IntegrityError(
-        `${what} is corrupt: ${e instanceof Error ? e.message : String(e)}`,
-        data,
-        { cause: e },
-      );
-    }
-    if (this.o.verifyHash && !this.matches(id, plain)) {
-      throw new IntegrityError(`${what} does not hash to its id`, data);
-    }
-    return plain;
+  /** ECC → decrypt → decompress → verify, for one stored content, on this thread */
+  decode(info: ContentInfo, stored: Uint8Array): Promise<Uint8Array> {
+    return decodeContent(this.o.codec, this.o.verifyHash, info, stored);
   }
 
   private remember(id: string, plain: Uint8Array): void {

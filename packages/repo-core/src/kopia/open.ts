@@ -4,14 +4,11 @@
  * spec §1 (read pipeline), §3; kopia repo/open.go, repo/format/format_manager.go
  */
 
-import { createKopiaDecryptor } from '../crypto/kopia-encryption.js';
-import { createKopiaHasher } from '../crypto/kopia-hash.js';
-import { IntegrityError, MissingObjectError, UnsupportedFormatError } from '../errors.js';
+import { IntegrityError, MissingObjectError } from '../errors.js';
 import type { RepositoryEvent } from '../model.js';
 import type { Storage } from '../storage/storage.js';
-import type { EccStrip } from './blob-crypto.js';
 import { FORMAT_BLOB_ID, KopiaBlobStore } from './blob-store.js';
-import { createEccStrip } from './ecc.js';
+import { createKopiaCodec } from './decode-content.js';
 import {
   decryptBlobCfg,
   decryptFormatConfig,
@@ -31,6 +28,10 @@ export interface KopiaOpenOptions {
   readonly verifyHash?: boolean;
   /** report and skip unreadable manifest contents instead of failing (default false) */
   readonly skipBrokenManifests?: boolean;
+  /** worker threads decoding data contents (default: util/run-pool.ts defaultDecodeThreads); 0 = inline */
+  readonly decodeThreads?: number;
+  /** smallest run span of data contents sent to the workers (default 64 KiB; 0 = every run) */
+  readonly decodePoolMinBytes?: number;
 }
 
 export async function openKopiaRepository(
@@ -59,32 +60,27 @@ export async function openKopiaRepository(
     if (!(e instanceof MissingObjectError)) throw e;
   }
 
-  const decryptor = createKopiaDecryptor(config.encryption, config.masterKey);
-  const hasher = await createKopiaHasher(config.hash, config.secret);
-  let strip: EccStrip = (b) => b;
-  if (config.ecc !== '' && config.eccOverheadPercent > 0) {
-    if (config.ecc !== 'REED-SOLOMON-CRC32') {
-      throw new UnsupportedFormatError(`unsupported kopia ECC algorithm "${config.ecc}"`, {
-        ecc: config.ecc,
-      });
-    }
-    strip = createEccStrip(config.eccOverheadPercent, emit);
-  }
+  const codec = await createKopiaCodec(config, emit);
   if (formatKey.length !== 32) throw new IntegrityError('format key derivation failed');
 
-  const loaded = await loadContentIndex({ blobs, decryptor, strip, epochs: config.epochsEnabled });
+  const loaded = await loadContentIndex({
+    blobs,
+    decryptor: codec.decryptor,
+    strip: codec.strip,
+    epochs: config.epochsEnabled,
+  });
   return new KopiaRepository({
     blobs,
     outer,
     formatBytes,
     config,
     blobCfg,
-    decryptor,
-    hasher,
-    strip,
+    codec,
     loaded,
     verifyHash: options.verifyHash ?? true,
     skipBrokenManifests: options.skipBrokenManifests ?? false,
+    decodeThreads: options.decodeThreads,
+    decodePoolMinBytes: options.decodePoolMinBytes,
     emit,
   });
 }

@@ -5,8 +5,6 @@
  * spec §1; kopia repo/repository.go, snapshot/snapshotfs/repofs.go
  */
 
-import type { KopiaDecryptor } from '../crypto/kopia-encryption.js';
-import type { KopiaHasher } from '../crypto/kopia-hash.js';
 import { MissingObjectError, UsageError } from '../errors.js';
 import type {
   ByteRange,
@@ -24,10 +22,12 @@ import type {
 } from '../model.js';
 import { readFilesInStorageOrder } from '../batch-read.js';
 import { contentRunSource, objectLayout } from './batch-source.js';
-import { decryptBlob, type EccStrip } from './blob-crypto.js';
+import { decryptBlob } from './blob-crypto.js';
 import type { KopiaBlobStore } from './blob-store.js';
 import { compressionName } from './compression.js';
 import { ContentReader } from './content-reader.js';
+import type { KopiaCodec } from './decode-content.js';
+import { KopiaDecodePool } from './decode-pool.js';
 import { readDirectory, toEntry, withLinkTarget, type KopiaEntryRef } from './directory.js';
 import type { FormatBlobOuter, RepositoryConfig } from './format-blob.js';
 import { blobId, contentId, toHex, type ObjectId } from './ids.js';
@@ -42,13 +42,15 @@ export interface KopiaRepositoryParts {
   readonly formatBytes: Uint8Array;
   readonly config: RepositoryConfig;
   readonly blobCfg: Record<string, unknown> | undefined;
-  readonly decryptor: KopiaDecryptor;
-  readonly hasher: KopiaHasher;
-  readonly strip: EccStrip;
+  readonly codec: KopiaCodec;
   readonly loaded: LoadedIndex;
   readonly verifyHash: boolean;
   readonly skipBrokenManifests: boolean;
   readonly emit: (e: RepositoryEvent) => void;
+  /** worker threads decoding data contents (default: util/run-pool.ts defaultDecodeThreads); 0 = inline */
+  readonly decodeThreads?: number;
+  /** smallest run span of data contents sent to the workers (content-reader.ts POOL_MIN_BYTES) */
+  readonly decodePoolMinBytes?: number;
 }
 
 const RAW_KINDS: readonly RawObjectKind[] = [
@@ -90,16 +92,22 @@ export class KopiaRepository implements Repository {
   readonly info: RepositoryInfo;
   readonly contents: ContentReader;
   readonly objects: ObjectReader;
+  /** the data content decode pool (workers start with the first run sent) */
+  readonly decodePool: KopiaDecodePool;
   private manifests: Promise<ManifestSet> | undefined;
 
   constructor(private readonly p: KopiaRepositoryParts) {
+    this.decodePool = new KopiaDecodePool(
+      { settings: p.config, verifyHash: p.verifyHash, codec: p.codec, emit: p.emit },
+      { threads: p.decodeThreads },
+    );
     this.contents = new ContentReader({
       blobs: p.blobs,
       index: p.loaded.index,
-      decryptor: p.decryptor,
-      strip: p.strip,
-      hasher: p.hasher,
+      codec: p.codec,
       verifyHash: p.verifyHash,
+      pool: this.decodePool,
+      poolMinBytes: p.decodePoolMinBytes,
     });
     this.objects = new ObjectReader(this.contents);
     const c = p.config;
@@ -247,7 +255,12 @@ export class KopiaRepository implements Repository {
         return encode(this.p.blobCfg);
       case 'index': {
         const b = blobId(need());
-        return decryptBlob(b, await this.p.blobs.read(b), this.p.decryptor, this.p.strip);
+        return decryptBlob(
+          b,
+          await this.p.blobs.read(b),
+          this.p.codec.decryptor,
+          this.p.codec.strip,
+        );
       }
       case 'manifest': {
         const m = (await this.manifestSet()).entries.get(need());
@@ -276,6 +289,7 @@ export class KopiaRepository implements Repository {
   }
 
   async close(): Promise<void> {
+    await this.decodePool.close();
     await this.p.blobs.storage.close();
   }
 }
