@@ -100,6 +100,11 @@ export interface RunPoolOptions {
   threads?: number;
   /** runs in flight per worker (default 2: one decoding, one waiting in its queue) */
   queuePerWorker?: number;
+  /**
+   * let the calling thread decode a run itself when every worker is full (default false: the
+   * run waits for a worker); see `busy`
+   */
+  inlineWhenBusy?: boolean;
 }
 
 /** What a format supplies to the pool. */
@@ -153,6 +158,7 @@ export class RunPool<Init, Item> {
   /** runs decoded by workers and inline (the inline fallback), items in them */
   readonly stats = { threadedRuns: 0, inlineRuns: 0, items: 0 };
   private readonly perWorker: number;
+  private readonly inlineWhenBusy: boolean;
   private slots: Slot<Item>[] = [];
   private readonly waiting: Pending<Item>[] = [];
   private nextId = 1;
@@ -165,7 +171,19 @@ export class RunPool<Init, Item> {
   ) {
     this.threads = Math.max(0, Math.floor(options.threads ?? defaultDecodeThreads()));
     this.perWorker = Math.max(1, options.queuePerWorker ?? 2);
+    this.inlineWhenBusy = options.inlineWhenBusy ?? false;
     this.threaded = this.threads > 0 && workerThreads() !== undefined && spec.script !== undefined;
+  }
+
+  /**
+   * Whether the next run should decode on the calling thread: always without workers; with
+   * `inlineWhenBusy`, also while every worker has `queuePerWorker` runs in flight, so the
+   * calling thread shares the work instead of waiting idle for a worker.
+   */
+  protected inline(): boolean {
+    if (!this.threaded) return true;
+    if (!this.inlineWhenBusy || this.slots.length < this.threads) return false;
+    return this.slots.every((s) => s.runs.size >= this.perWorker);
   }
 
   /** refuses work after close(); counts the run */

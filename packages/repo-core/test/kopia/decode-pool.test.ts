@@ -22,7 +22,8 @@ import {
 } from '../../../../test/harness/fixtures.js';
 import { cryptoUsage, resetCryptoUsage, setCryptoPath } from '../../src/crypto/select.js';
 import type { IntegrityError } from '../../src/errors.js';
-import { kopiaDecodeWorkerScript } from '../../src/kopia/decode-pool.js';
+import type { KopiaCodec, KopiaCodecSettings } from '../../src/kopia/decode-content.js';
+import { KopiaDecodePool, kopiaDecodeWorkerScript } from '../../src/kopia/decode-pool.js';
 import { contentId } from '../../src/kopia/ids.js';
 import { openKopiaRepository } from '../../src/kopia/open.js';
 import type { KopiaRepository } from '../../src/kopia/repository.js';
@@ -250,6 +251,25 @@ describe('KopiaDecodePool', () => {
     }
     const [again] = await pool.decode(stored.slice(), info.packOffset, [info]);
     expect(Buffer.from(again!).equals(good[0]!)).toBe(true);
+  });
+
+  it('while every worker is full, the calling thread decodes the next run itself', async () => {
+    requireWorker();
+    const { repo, info, stored } = await someContent(0);
+    const codec = (repo as unknown as { p: { config: KopiaCodecSettings; codec: KopiaCodec } }).p;
+    const pool = new KopiaDecodePool(
+      { settings: codec.config, verifyHash: true, codec: codec.codec, emit: () => undefined },
+      { threads: 1, queuePerWorker: 1 },
+    );
+    try {
+      const runs = await Promise.all(
+        [1, 2, 3].map(() => pool.decode(stored.slice(), info.packOffset, [info])),
+      );
+      expect(pool.stats).toEqual({ threadedRuns: 1, inlineRuns: 2, items: 3 });
+      for (const [r] of runs) expect(Buffer.from(r!).equals(Buffer.from(runs[0]![0]!))).toBe(true);
+    } finally {
+      await pool.close();
+    }
   });
 
   it('inline with 0 threads, same bytes; decode after close() is refused', async () => {
