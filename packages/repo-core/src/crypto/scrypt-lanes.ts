@@ -1,22 +1,20 @@
 /**
- * scrypt's p lanes (RFC 7914 §6 step 2: B_i = ROMix(B_i)), which are independent, on up to
- * min(p, cores) threads: the calling thread and workers (scrypt-worker.ts), all running the
- * WebAssembly ROMix of scrypt-romix.ts, two lanes interleaved at a time where they can.
+ * scrypt's p lanes (RFC 7914 §6 step 2: B_i = ROMix(B_i)), which are independent, on the calling
+ * thread and, where they pay, workers (scrypt-worker.ts), all running the WebAssembly ROMix of
+ * scrypt-romix.ts, two lanes interleaved at a time where they can (scryptLanePlan).
  *
  * Lanes are handed out through a shared counter rather than split up front: a worker needs
  * ~45 ms to start here (a pair of N=2^15 r=8 lanes takes ~70 ms), so the calling thread starts
- * at once and each thread takes the next lanes when it is free. On 2 cores, p=4 then runs as a
- * pair here and a pair in one worker, p=3 as a pair here and one lane in the worker, and a worker
- * that starts after the last lane was taken is ended unused. Workers read their lanes from a
- * SharedArrayBuffer copy of B and write results there, flagging each lane done after its bytes;
- * the calling thread works on B itself.
+ * at once and each thread takes the next lanes when it is free; a worker that starts after the
+ * last lane was taken is ended unused. Workers read their lanes from a SharedArrayBuffer copy of
+ * B and write results there, flagging each lane done after its bytes; the calling thread works
+ * on B itself.
  *
  * The calling thread never waits for a worker: once no lane is left to take, it computes the
  * lanes workers still hold as well, in ~1 ms slices, and drops each as soon as its worker flags
- * it. So a worker slowed down by a busy machine costs at most the time of doing its lanes here
- * (measured on 2 busy cores, waiting for the worker made restic's p=4 slower than one thread),
- * and one that fails (cannot start, crashes, exits) just never flags its lanes: same key. Workers
- * are unref'ed from the start, terminated when the lanes are done, and never outlive the call.
+ * it. A worker that fails (cannot start, crashes, exits) or stalls just never flags its lanes:
+ * same key, at about the time of doing them here. Workers are unref'ed from the start,
+ * terminated when the lanes are done, and never outlive the call.
  *
  * Each thread holds 128·r·(N+2) bytes of scratch per lane in flight (2 for a pair); pairs and
  * threads are capped so that all of them together stay within PARALLEL_MEMORY.
@@ -48,8 +46,14 @@ const DONE_HERE = 2;
 /** Scratch memory all threads together may hold; beyond it, fewer lanes at once. */
 export const PARALLEL_MEMORY = 2 ** 30;
 
-/** Below this much ROMix work (p·N·r) a worker's start costs more than it saves. */
-export const PARALLEL_MIN_WORK = 2 ** 17;
+/**
+ * Up to this much ROMix work (p·N·r), one thread. Restic's p=4 at N=2^15 r=8 is exactly this;
+ * measured on 2 cores (fresh processes, medians of 5, other work idle): one thread of pairs
+ * 227 ms, with a worker 206 ms, but `salvage cat config` of such a repository 0.40 s vs 0.42 s,
+ * the worker's start and its own page faults (~45 + 43 ms) eating the gain. Beyond it a worker
+ * pays: p=6 289 → 249 ms, p=8 362 → 280 ms, N=2^16 p=4 435 → 351 ms.
+ */
+export const PARALLEL_MAX_SOLO_WORK = 2 ** 20;
 
 export interface LanePlan {
   /** threads in all, the calling one included */
@@ -71,13 +75,11 @@ export function loadAverage(): number {
 
 /**
  * Two lanes at a time on each thread (two interleaved lanes take ~1.5× the time of one), on as
- * many threads as that leaves lanes for, up to the cores the load average leaves idle (rounded):
- * p=2 runs as one pair here, p=3 and p=4 on 2 idle cores as a pair here and one or two lanes in
- * one worker. A worker only pays on a core of its own: measured on 2 cores kept busy by other
- * work, restic's p=4 took 250-350 ms with one against ~235 ms without (and ~190 ms with one on
- * idle cores). One thread when the work is too little to pay for a worker's start. Where memory
- * does not allow pairs on every thread, single lanes on more threads.
- * SALVAGE_SCRYPT_THREADS overrides cores and load (1: the calling thread only).
+ * many threads as that leaves lanes for, up to the cores the load average leaves idle (rounded),
+ * and one thread for work up to PARALLEL_MAX_SOLO_WORK. A worker only pays on a core of its own:
+ * with 2 cores kept busy by other work, restic's p=4 took ~320-350 ms with one against
+ * ~220-235 ms without. Where memory does not allow pairs on every thread, single lanes on more
+ * threads. SALVAGE_SCRYPT_THREADS overrides cores, load and work (1: the calling thread only).
  */
 export function scryptLanePlan(r: number, N: number, p: number, load = loadAverage()): LanePlan {
   const env = (globalThis as { process?: { env?: Record<string, string | undefined> } }).process
@@ -85,7 +87,7 @@ export function scryptLanePlan(r: number, N: number, p: number, load = loadAvera
   const wanted = env !== undefined && /^[1-9]\d*$/.test(env) ? Number(env) : undefined;
   const concurrent = Math.max(1, Math.floor(PARALLEL_MEMORY / (128 * r * (N + 2))));
   const idle = Math.max(1, Math.min(cores(), Math.round(cores() - load)));
-  const cap = wanted ?? (p * N * r < PARALLEL_MIN_WORK ? 1 : idle);
+  const cap = wanted ?? (p * N * r <= PARALLEL_MAX_SOLO_WORK ? 1 : idle);
   const threads = Math.min(cap, Math.ceil(p / 2));
   if (p >= 2 && 2 * threads <= concurrent) return { threads, pairs: true };
   // too big for pairs everywhere: more threads come first
@@ -152,8 +154,8 @@ export async function romixLanes(
       mine.add(i);
       Atomics.store(flags, i, DONE_HERE);
     });
-    // The lanes workers hold: computed here too, stopping as soon as their workers flag them.
-    // Never later than computing them here in the first place, however slow or dead a worker.
+    // The lanes workers hold: computed here too, stopping as soon as their workers flag them,
+    // so a dead or stalled worker costs no more than having done its lanes here.
     const held: number[] = [];
     for (let i = 0; i < p; i++) if (Atomics.load(flags, i) === 0) held.push(i);
     for (let k = 0; k < held.length; k += pairs ? 2 : 1) {

@@ -65,7 +65,7 @@ const WASM_PAGE = 65536;
 
 type RomixFn = (r: number, N: number, from: number, to: number) => void;
 
-/** BlockMix calls per slice: ~2^14 Salsa20/8 blocks, about 1 ms */
+/** Salsa20/8 blocks per slice (2^14 / 2r BlockMix steps), about 1 ms */
 const SLICE_SALSA = 2 ** 14;
 
 export class RomixRunner {

@@ -2,12 +2,12 @@
  * scrypt (RFC 7914) for key files (restic spec §5.2, kopia's scrypt-65536-8-1). Parameters are
  * bounded before any work so a hostile key file cannot ask for terabytes of memory.
  *
- * Fast: our WebAssembly ROMix (scrypt-romix.ts), its p independent lanes on up to min(p, cores)
- * threads (scrypt-lanes.ts), between two one-round PBKDF2-HMAC-SHA256 (node:crypto where it
- * exists). OpenSSL (node:crypto's scrypt) runs the lanes one after another on one libuv
- * thread; measured on 2 cores, restic's N=2^15 r=8 p=4 took 443 ms there. Where our path
- * cannot run (no WebAssembly, scratch memory refused) node:crypto's scrypt does. Both count as
- * 'fast'. Portable (and the last resort): @noble/hashes, which also takes N ≥ 2^(16·r) the way
+ * Fast: our WebAssembly ROMix (scrypt-romix.ts) between two one-round PBKDF2-HMAC-SHA256
+ * (node:crypto where it exists); its p independent lanes run two at a time interleaved, and on
+ * worker threads where that pays (scrypt-lanes.ts). OpenSSL (node:crypto's scrypt) runs the
+ * lanes one after another on one libuv thread. Measured on 2 cores, fresh processes: restic's
+ * N=2^15 r=8 p=4 434 → 227 ms, kopia's N=2^16 r=8 p=1 259 → 189 ms. Where our path cannot run
+ * (no WebAssembly, scratch memory refused) node:crypto's scrypt does. Both count as 'fast'. Portable (and the last resort): @noble/hashes, which also takes N ≥ 2^(16·r) the way
  * Go does where OpenSSL refuses; such keys (rare: r = 1) stay on it, as kat.test.ts pins.
  */
 
