@@ -190,6 +190,10 @@ describe('what the bundled modules find at run time', () => {
     expect(existsSync(join(dist, 'restic', 'decode-worker.js'))).toBe(true);
     expect(urls).toContain(join(dist, 'ops', 'restore', 'write-pool.js'));
     expect(existsSync(join(dist, 'ops', 'restore', 'write-worker.js'))).toBe(true);
+    expect(urls).toContain(join(dist, 'kopia', 'decode-pool.js'));
+    expect(existsSync(join(dist, 'kopia', 'decode-worker.js'))).toBe(true);
+    expect(urls).toContain(join(dist, 'crypto', 'scrypt-lanes.js'));
+    expect(existsSync(join(dist, 'crypto', 'scrypt-worker.js'))).toBe(true);
   });
 });
 
