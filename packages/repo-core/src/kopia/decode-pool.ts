@@ -14,7 +14,12 @@
  */
 
 import type { RepositoryEvent } from '../model.js';
-import { RunPool, defaultDecodeThreads, type RunPoolOptions } from '../util/run-pool.js';
+import {
+  RunPool,
+  defaultDecodeThreads,
+  type RunItem,
+  type RunPoolOptions,
+} from '../util/run-pool.js';
 import { workerScript } from '../util/worker-script.js';
 import type { ContentInfo } from './content-index.js';
 import {
@@ -25,10 +30,7 @@ import {
 } from './decode-content.js';
 
 /** One content of a run: where its stored bytes lie in the run's buffer, and what it must be. */
-export interface WireContent extends ContentTarget {
-  readonly offset: number;
-  readonly length: number;
-}
+export interface WireContent extends ContentTarget, RunItem {}
 
 /** What each worker is sent once: the codec's settings and whether to verify hashes. */
 export interface WireSettings extends KopiaCodecSettings {
@@ -90,39 +92,19 @@ export class KopiaDecodePool extends RunPool<WireSettings, WireContent> {
    * with the first content's failure. When threaded and `data` spans its whole ArrayBuffer,
    * that buffer is transferred (detached here afterwards); otherwise it is copied first.
    */
-  async decode(
-    data: Uint8Array,
-    start: number,
-    infos: readonly ContentInfo[],
-  ): Promise<Uint8Array[]> {
-    if (this.inline()) {
-      this.admit(infos.length, false);
-      const out: Uint8Array[] = [];
-      for (const i of infos) {
-        const off = i.packOffset - start;
-        out.push(
-          await decodeContent(
-            this.codec,
-            this.verifyHash,
-            i,
-            data.subarray(off, off + i.packedLength),
-          ),
-        );
-      }
-      return out;
-    }
-    return this.runThreaded(
-      data,
-      infos.map(
-        (i): WireContent => ({
-          contentId: i.contentId,
-          packBlobId: i.packBlobId,
-          compressionHeaderId: i.compressionHeaderId,
-          originalLength: i.originalLength,
-          offset: i.packOffset - start,
-          length: i.packedLength,
-        }),
-      ),
+  decode(data: Uint8Array, start: number, infos: readonly ContentInfo[]): Promise<Uint8Array[]> {
+    const contents = infos.map(
+      (i): WireContent => ({
+        contentId: i.contentId,
+        packBlobId: i.packBlobId,
+        compressionHeaderId: i.compressionHeaderId,
+        originalLength: i.originalLength,
+        offset: i.packOffset - start,
+        length: i.packedLength,
+      }),
+    );
+    return this.decodeItems(data, contents, (c, stored) =>
+      decodeContent(this.codec, this.verifyHash, c, stored),
     );
   }
 }

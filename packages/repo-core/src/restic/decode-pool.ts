@@ -9,7 +9,12 @@
  * here.
  */
 
-import { RunPool, defaultDecodeThreads, type RunPoolOptions } from '../util/run-pool.js';
+import {
+  RunPool,
+  defaultDecodeThreads,
+  type RunItem,
+  type RunPoolOptions,
+} from '../util/run-pool.js';
 import { workerScript } from '../util/worker-script.js';
 import type { BlobLocation } from './blob-index.js';
 import type { ResticKey } from './crypto.js';
@@ -23,10 +28,7 @@ export {
 } from '../util/run-pool.js';
 
 /** One blob of a run: where its stored bytes lie in the run's buffer, and what it must be. */
-export interface WireBlob extends BlobRef {
-  readonly offset: number;
-  readonly length: number;
-}
+export interface WireBlob extends BlobRef, RunItem {}
 
 /** What each worker is sent once: the repository key. */
 export interface WireKey {
@@ -72,36 +74,17 @@ export class DecodePool extends RunPool<WireKey, WireBlob> {
    * When threaded and `data` spans its whole ArrayBuffer, that buffer is transferred (detached
    * here afterwards); otherwise it is copied first.
    */
-  async decode(
-    data: Uint8Array,
-    start: number,
-    run: readonly BlobLocation[],
-  ): Promise<Uint8Array[]> {
-    if (this.inline()) {
-      this.admit(run.length, false);
-      const out: Uint8Array[] = [];
-      for (const loc of run)
-        out.push(
-          await decodeBlob(
-            this.key,
-            data.subarray(loc.offset - start, loc.offset - start + loc.length),
-            loc,
-          ),
-        );
-      return out;
-    }
-    return this.runThreaded(
-      data,
-      run.map(
-        (l): WireBlob => ({
-          id: l.id,
-          type: l.type,
-          packId: l.packId,
-          uncompressedLength: l.uncompressedLength,
-          offset: l.offset - start,
-          length: l.length,
-        }),
-      ),
+  decode(data: Uint8Array, start: number, run: readonly BlobLocation[]): Promise<Uint8Array[]> {
+    const blobs = run.map(
+      (l): WireBlob => ({
+        id: l.id,
+        type: l.type,
+        packId: l.packId,
+        uncompressedLength: l.uncompressedLength,
+        offset: l.offset - start,
+        length: l.length,
+      }),
     );
+    return this.decodeItems(data, blobs, (b, stored) => decodeBlob(this.key, stored, b));
   }
 }

@@ -107,8 +107,14 @@ export interface RunPoolOptions {
   inlineWhenBusy?: boolean;
 }
 
+/** Where an item's stored bytes lie in its run's buffer; formats add what it must be. */
+export interface RunItem {
+  readonly offset: number;
+  readonly length: number;
+}
+
 /** What a format supplies to the pool. */
-export interface RunPoolSpec<Init, Item> {
+export interface RunPoolSpec<Init, Item extends RunItem> {
   /** the pool's name in its errors, e.g. 'DecodePool' */
   readonly name: string;
   /** a worker's name in its errors, e.g. 'restic decode worker' */
@@ -123,14 +129,14 @@ export interface RunPoolSpec<Init, Item> {
   readonly onNotes?: (notes: readonly unknown[]) => void;
 }
 
-interface Pending<Item> {
+interface Pending<Item extends RunItem> {
   data: Uint8Array;
   items: readonly Item[];
   resolve: (plains: Uint8Array[]) => void;
   reject: (error: Error) => void;
 }
 
-interface Slot<Item> {
+interface Slot<Item extends RunItem> {
   worker: Worker;
   runs: Map<number, Pending<Item>>;
 }
@@ -151,7 +157,7 @@ function addUsage(usage: WireUsage): void {
   }
 }
 
-export class RunPool<Init, Item> {
+export class RunPool<Init, Item extends RunItem> {
   /** true when runs decode in worker threads (false = the caller decodes inline) */
   readonly threaded: boolean;
   readonly threads: number;
@@ -176,35 +182,39 @@ export class RunPool<Init, Item> {
   }
 
   /**
-   * Whether the next run should decode on the calling thread: always without workers; with
-   * `inlineWhenBusy`, also while every worker has `queuePerWorker` runs in flight, so the
-   * calling thread shares the work instead of waiting idle for a worker.
+   * Decodes one run: its items' stored bytes lie in `data` (`offset`, `length`). On the calling
+   * thread, item by item with `decodeOne` (the same code a worker runs), when there are no
+   * workers or, with `inlineWhenBusy`, while every worker has `queuePerWorker` runs in flight (so
+   * the calling thread shares the work instead of waiting idle); else in a worker, where `data`
+   * is transferred (detached here afterwards) when it spans its whole ArrayBuffer, and copied
+   * first otherwise. Resolves with the plaintexts in order, or rejects with the first item's
+   * failure.
    */
-  protected inline(): boolean {
-    if (!this.threaded) return true;
-    if (!this.inlineWhenBusy || this.slots.length < this.threads) return false;
-    return this.slots.every((s) => s.runs.size >= this.perWorker);
-  }
-
-  /** refuses work after close(); counts the run */
-  protected admit(items: number, threaded: boolean): void {
+  protected async decodeItems(
+    data: Uint8Array,
+    items: readonly Item[],
+    decodeOne: (item: Item, stored: Uint8Array) => Promise<Uint8Array>,
+  ): Promise<Uint8Array[]> {
     if (this.closed) throw new Error(`${this.spec.name}.decode after close()`);
-    this.stats.items += items;
-    if (threaded) this.stats.threadedRuns++;
-    else this.stats.inlineRuns++;
-  }
-
-  /**
-   * Sends a run to a worker (the pool must be threaded): resolves with its plaintexts in order,
-   * or rejects with the first item's failure. When `data` spans its whole ArrayBuffer, that
-   * buffer is transferred (detached here afterwards); otherwise it is copied first.
-   */
-  protected runThreaded(data: Uint8Array, items: readonly Item[]): Promise<Uint8Array[]> {
-    this.admit(items.length, true);
+    this.stats.items += items.length;
+    if (this.inline()) {
+      this.stats.inlineRuns++;
+      const out: Uint8Array[] = [];
+      for (const item of items)
+        out.push(await decodeOne(item, data.subarray(item.offset, item.offset + item.length)));
+      return out;
+    }
+    this.stats.threadedRuns++;
     return new Promise<Uint8Array[]>((resolve, reject) => {
       this.waiting.push({ data, items, resolve, reject });
       this.pump();
     });
+  }
+
+  private inline(): boolean {
+    if (!this.threaded) return true;
+    if (!this.inlineWhenBusy || this.slots.length < this.threads) return false;
+    return this.slots.every((s) => s.runs.size >= this.perWorker);
   }
 
   /** terminates the workers; runs in flight or waiting are rejected. Idempotent. */
