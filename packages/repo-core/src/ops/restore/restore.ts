@@ -442,21 +442,16 @@ export async function restore(
           else flushWhenIdle();
         });
       };
-      const pieces = new PieceWriter(PIECE_WRITE_BYTES, (n) => counter.addBytes(n));
-      const pieceFiles = new Map<number, PieceFile>();
-      const pieceFile = (i: number): PieceFile => {
-        let f = pieceFiles.get(i);
-        if (!f) {
-          f = {
-            tmp: tempNameFor(abs(items[i]!.path)),
-            size: items[i]!.entry.size,
-            sparse: options.sparse === true,
-            keepHashes: options.verify === true,
-          };
-          pieceFiles.set(i, f);
-        }
-        return f;
-      };
+      const pieces = new PieceWriter(
+        PIECE_WRITE_BYTES,
+        (n) => counter.addBytes(n),
+        (i): PieceFile => ({
+          tmp: tempNameFor(abs(items[i]!.path)),
+          size: items[i]!.entry.size,
+          sparse: options.sparse === true,
+          keepHashes: options.verify === true,
+        }),
+      );
       try {
         const stream = r.readFiles!(
           items.map((i) => i.entry),
@@ -466,10 +461,10 @@ export async function restore(
           arrivals++;
           const item = items[f.index]!;
           if (f.piece) {
-            await pieces.piece(f.index, pieceFile(f.index), f.start, f.data);
+            await pieces.piece(f.index, f.start, f.data);
             if (f.last) {
               handled[f.index] = true;
-              writes.push(finishPieced(item, pieces, pieceFile(f.index), f.index));
+              writes.push(finishPieced(item, pieces, f.index));
             }
             continue;
           }
@@ -477,9 +472,7 @@ export async function restore(
           if (f.error) {
             if (pieces.has(f.index)) {
               const error = f.error;
-              writes.push(
-                pieces.abandon(f.index, pieceFile(f.index)).then(() => fail(item.location, error)),
-              );
+              writes.push(pieces.abandon(f.index).then(() => fail(item.location, error)));
             } else fail(item.location, f.error);
             continue;
           }
@@ -494,7 +487,7 @@ export async function restore(
         items.forEach((item, i) => {
           if (handled[i]) return;
           handled[i] = true;
-          if (pieces.has(i)) writes.push(pieces.abandon(i, pieceFile(i)));
+          if (pieces.has(i)) writes.push(pieces.abandon(i));
           fail(item.location, e);
         });
       }
@@ -509,12 +502,12 @@ export async function restore(
     const finishPieced = async (
       item: WalkItem,
       pieces: PieceWriter,
-      file: PieceFile,
       index: number,
     ): Promise<void> => {
+      let file: PieceFile;
       let hashes: RangeHash[];
       try {
-        hashes = await pieces.finish(index, file);
+        ({ file, hashes } = await pieces.finish(index));
       } catch (e) {
         return fail(item.location, e);
       }
