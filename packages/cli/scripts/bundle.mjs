@@ -51,7 +51,8 @@ const externalInPlace = {
 
 // repo-core's index re-exports everything, so by the import graph alone every action reaches
 // both formats; these groups keep each format's code (and its own crypto) in a chunk that only
-// openRepository's dynamic import of that format loads.
+// openRepository's dynamic import of that format loads. Crypto both formats use (pbkdf2.ts, also
+// scrypt's one-round steps) stays shared: in a format's chunk it makes an import cycle.
 const FORMAT_CHUNKS = [
   {
     name: 'restic',
@@ -60,7 +61,7 @@ const FORMAT_CHUNKS = [
   },
   {
     name: 'kopia',
-    test: /repo-core\/dist\/(kopia\/|ecc\/|compress\/(?!zstd|limits)|crypto\/(kopia-|aes-gcm|chacha|hkdf|hmac|blake|aead|pbkdf2))|\/fflate@/,
+    test: /repo-core\/dist\/(kopia\/|ecc\/|compress\/(?!zstd|limits)|crypto\/(kopia-|aes-gcm|chacha|hkdf|hmac|blake|aead))|\/fflate@/,
     includeDependenciesRecursively: false,
   },
 ];

@@ -26,7 +26,24 @@ export async function pbkdf2Sha256(
     throw new RangeError(`PBKDF2 output length must be 1..1024 bytes, got ${length}`);
   }
   const nc = nodeCrypto;
-  if (choosePath('pbkdf2-sha256', nc !== undefined) === 'fast' && nc) {
+  const fast = choosePath('pbkdf2-sha256', nc !== undefined) === 'fast';
+  return pbkdf2Sha256Unchecked(password, salt, iterations, length, fast);
+}
+
+/**
+ * The same without bounds or path accounting, for callers that bound their own input and count
+ * their own path (scrypt's two one-round steps, whose first output is 128·r·p bytes): node:crypto
+ * when `fast` and present, else @noble.
+ */
+export async function pbkdf2Sha256Unchecked(
+  password: Uint8Array,
+  salt: Uint8Array,
+  iterations: number,
+  length: number,
+  fast: boolean,
+): Promise<Uint8Array> {
+  const nc = nodeCrypto;
+  if (fast && nc) {
     return await new Promise<Uint8Array>((resolve, reject) => {
       nc.pbkdf2(password, salt, iterations, length, 'sha256', (err, key) => {
         if (err) reject(err);

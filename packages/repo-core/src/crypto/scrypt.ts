@@ -12,6 +12,7 @@
  */
 
 import { nodeCrypto } from './node-crypto.js';
+import { pbkdf2Sha256Unchecked } from './pbkdf2.js';
 import { romixLanes, type LaneOptions } from './scrypt-lanes.js';
 import { romixModule } from './scrypt-romix.js';
 import { choosePath, countPath } from './select.js';
@@ -70,20 +71,6 @@ export async function scrypt(
     : await scryptNoble(password, salt, params);
 }
 
-/** PBKDF2-HMAC-SHA256 with one round (scrypt's steps 1 and 3) */
-async function pbkdf2Once(password: Uint8Array, salt: Uint8Array, length: number) {
-  const nc = nodeCrypto;
-  if (nc) {
-    const out = nc.pbkdf2Sync(password, salt, 1, length, 'sha256');
-    return new Uint8Array(out.buffer, out.byteOffset, out.byteLength);
-  }
-  const [{ pbkdf2 }, { sha256 }] = await Promise.all([
-    import('@noble/hashes/pbkdf2.js'),
-    import('@noble/hashes/sha2.js'),
-  ]);
-  return pbkdf2(sha256, password, salt, { c: 1, dkLen: length });
-}
-
 /**
  * scrypt on our WebAssembly ROMix; throws where it cannot run. `lanes` overrides the threads
  * (tests, measurements).
@@ -94,9 +81,11 @@ export async function scryptWasm(
   { N, r, p, dkLen }: ScryptParams,
   lanes?: LaneOptions,
 ): Promise<Uint8Array> {
-  const B = await pbkdf2Once(password, salt, 128 * r * p);
+  // scrypt's steps 1 and 3: PBKDF2-HMAC-SHA256 with one round (lengths bounded by checkScryptParams)
+  const fast = nodeCrypto !== undefined;
+  const B = await pbkdf2Sha256Unchecked(password, salt, 1, 128 * r * p, fast);
   await romixLanes(B, r, N, p, lanes);
-  return await pbkdf2Once(password, B, dkLen);
+  return await pbkdf2Sha256Unchecked(password, B, 1, dkLen, fast);
 }
 
 function scryptOpenSsl(
