@@ -297,11 +297,5 @@ function decodeJs(input: Uint8Array, cap: number, into: Uint8Array | undefined):
     if (e instanceof ZstdError) throw e;
     throw new ZstdError(`zstd: corrupt data (${String(e)})`);
   }
-  if (!into) return concatBytes(parts, total);
-  let at = 0;
-  for (const p of parts) {
-    into.set(p, at);
-    at += p.length;
-  }
-  return into.subarray(0, total);
+  return concatBytes(parts, total, into);
 }

@@ -7,6 +7,7 @@
  */
 
 import type { RepositoryEvent } from '../model.js';
+import { concatBytes } from '../util/concat.js';
 import { ownBuffer, serveRuns, type RunOutput } from '../util/run-worker.js';
 import { createKopiaCodec, decodeContent, type KopiaCodec } from './decode-content.js';
 import type { WireContent, WireSettings } from './decode-pool.js';
@@ -59,14 +60,10 @@ async function decodeRun(
     }
   }
   if (!plains) return { data: out.buffer, ends };
-  const size = plains.reduce((n, p) => n + p.length, 0);
-  const joined = new Uint8Array(size);
   let at = 0;
-  const joinedEnds: number[] = [];
-  for (const p of plains) {
-    joined.set(p, at);
-    joinedEnds.push((at += p.length));
-  }
+  const joinedEnds = plains.map((p) => (at += p.length));
+  const joined = new Uint8Array(at);
+  concatBytes(plains, at, joined);
   return { data: joined.buffer, ends: joinedEnds };
 }
 
