@@ -2,7 +2,7 @@
  * Access to the committed fixtures (test/fixtures): the catalogue of repositories made by the real
  * restic and kopia, their snapshot manifests, and throw-away copies for corruption tests.
  */
-import { readFileSync } from 'node:fs';
+import { lstatSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { cp, mkdtemp } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -47,4 +47,26 @@ export async function copyFixtureToTemp(name: string): Promise<string> {
   const target = join(await mkdtemp(join(tmpdir(), `salvage-${name}-`)), name);
   await cp(source, target, { recursive: true });
   return target;
+}
+
+/**
+ * Flips the middle byte of the largest file under `dir` (a fixture copy: its largest pack) and
+ * returns that file's path.
+ */
+export function damageLargestFile(dir: string): string {
+  let best = { path: '', size: -1 };
+  const visit = (d: string): void => {
+    for (const name of readdirSync(d)) {
+      const p = join(d, name);
+      const st = lstatSync(p);
+      if (st.isDirectory()) visit(p);
+      else if (st.size > best.size) best = { path: p, size: st.size };
+    }
+  };
+  visit(dir);
+  const bytes = readFileSync(best.path);
+  const mid = bytes.length >> 1;
+  bytes[mid] = bytes[mid]! ^ 0xff;
+  writeFileSync(best.path, bytes);
+  return best.path;
 }

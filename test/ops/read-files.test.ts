@@ -3,11 +3,16 @@
 // newest snapshot, each file yielded once; and on a copy with one damaged pack, exactly the files
 // `open` cannot read come back as errors naming what is damaged, while the rest still come.
 import { createHash } from 'node:crypto';
-import { readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
-import { dirname, join } from 'node:path';
+import { rmSync } from 'node:fs';
+import { dirname } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { openRepository, walk, type Entry, type Repository } from '@salvage/repo-core';
-import { copyFixtureToTemp, fixtureRepoPath, loadFixtures } from '../harness/fixtures.js';
+import {
+  copyFixtureToTemp,
+  damageLargestFile,
+  fixtureRepoPath,
+  loadFixtures,
+} from '../harness/fixtures.js';
 
 const sha = (b: Uint8Array): string => createHash('sha256').update(b).digest('hex');
 
@@ -81,20 +86,6 @@ async function viaBatches(
   return out;
 }
 
-function largestFile(dir: string): string {
-  let best = { path: '', size: -1 };
-  const visit = (d: string): void => {
-    for (const name of readdirSync(d)) {
-      const p = join(d, name);
-      const st = statSync(p);
-      if (st.isDirectory()) visit(p);
-      else if (st.size > best.size) best = { path: p, size: st.size };
-    }
-  };
-  visit(dir);
-  return best.path;
-}
-
 for (const fx of loadFixtures()) {
   describe(`readFiles ${fx.name}`, () => {
     it('gives every file of the newest snapshot exactly as open() does', async () => {
@@ -127,11 +118,7 @@ describe('readFiles with a damaged pack', () => {
     it(`${fx.name}: only the files open() cannot read fail, each naming the damage`, async () => {
       const copy = await copyFixtureToTemp(fx.name);
       try {
-        const pack = largestFile(copy);
-        const bytes = readFileSync(pack);
-        const mid = bytes.length >> 1;
-        bytes[mid] = bytes[mid]! ^ 0xff;
-        writeFileSync(pack, bytes);
+        damageLargestFile(copy);
         const repo = await openRepository(copy, { password: fx.password, cacheDir: false });
         try {
           const files = await filesOf(repo);

@@ -5,7 +5,7 @@
 // left behind. Large files come in pieces here (batch-read.ts), so this covers a pieced file that
 // fails after some of its pieces were written.
 import { createHash } from 'node:crypto';
-import { lstatSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { lstatSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -15,26 +15,17 @@ import {
   restore,
   type RestoreSummary,
 } from '@salvage/repo-core';
-import { copyFixtureToTemp, loadFixtures, loadManifest } from '../harness/fixtures.js';
+import {
+  copyFixtureToTemp,
+  damageLargestFile,
+  loadFixtures,
+  loadManifest,
+} from '../harness/fixtures.js';
 
 const temps: string[] = [];
 afterAll(() => {
   for (const d of temps) rmSync(d, { recursive: true, force: true });
 });
-
-function largestFile(dir: string): string {
-  let best = { path: '', size: -1 };
-  const visit = (d: string): void => {
-    for (const name of readdirSync(d)) {
-      const p = join(d, name);
-      const st = lstatSync(p);
-      if (st.isDirectory()) visit(p);
-      else if (st.size > best.size) best = { path: p, size: st.size };
-    }
-  };
-  visit(dir);
-  return best.path;
-}
 
 /** regular files under `root`, '/'-joined, as UTF-8 text (names that are not UTF-8 show U+FFFD) */
 function regularFiles(root: string, rel: Buffer = Buffer.alloc(0)): string[] {
@@ -55,10 +46,7 @@ describe('restore from a damaged repository', () => {
     it(`${fx.name}: damaged files are reported and absent, the rest exact, no temp left`, async () => {
       const copy = await copyFixtureToTemp(fx.name);
       temps.push(dirname(copy));
-      const pack = largestFile(copy);
-      const bytes = readFileSync(pack);
-      bytes[bytes.length >> 1] = bytes[bytes.length >> 1]! ^ 0xff;
-      writeFileSync(pack, bytes);
+      const pack = damageLargestFile(copy);
       const packName = pack.split('/').pop()!.replace(/\.f$/, '');
 
       const target = mkdtempSync(join(tmpdir(), 'salvage-restore-damage-'));
