@@ -36,6 +36,9 @@ export interface ZstdFrameScan {
    * input (what zstd writes for incompressible data) is decoded here by copying, with no decoder
    */
   storedSize: number | undefined;
+  /** frames that carry a content checksum, or a dictionary id */
+  checksums: number;
+  dictionaries: number;
 }
 
 /** one block: type (0 Raw, 1 RLE, 2 Compressed), where its content starts, its size field, and
@@ -54,6 +57,8 @@ export function scanZstdFrames(input: Uint8Array, onBlock?: ZstdBlockVisitor): Z
   let frames = 0;
   let total: number | undefined = 0;
   let stored: number | undefined = 0;
+  let checksums = 0;
+  let dictionaries = 0;
   if (input.length === 0) throw new ZstdError('empty zstd input');
   while (pos < input.length) {
     if (pos + 4 > input.length) throw new ZstdError('truncated zstd frame magic');
@@ -74,6 +79,7 @@ export function scanZstdFrames(input: Uint8Array, onBlock?: ZstdBlockVisitor): Z
     if ((fhd >> 3) & 1) throw new ZstdError('reserved bit set in zstd frame header');
     const checksum = (fhd >> 2) & 1;
     const dictIdSize = [0, 1, 2, 4][fhd & 3]!;
+    if (dictIdSize > 0) dictionaries++;
     const fcsSize = fcsFlag === 0 ? single : [1, 2, 4, 8][fcsFlag]!;
     const headerRest = (single ? 0 : 1) + dictIdSize + fcsSize;
     if (pos + headerRest > input.length) throw new ZstdError('truncated zstd frame header');
@@ -110,13 +116,14 @@ export function scanZstdFrames(input: Uint8Array, onBlock?: ZstdBlockVisitor): Z
     if (checksum) {
       pos += 4;
       stored = undefined;
+      checksums++;
     }
     if (pos > input.length) throw new ZstdError('truncated zstd frame checksum');
     frames++;
     total = fcs === undefined || total === undefined ? undefined : total + fcs;
   }
   if (frames === 0) throw new ZstdError('no zstd frame in input');
-  return { frames, contentSize: total, storedSize: stored };
+  return { frames, contentSize: total, storedSize: stored, checksums, dictionaries };
 }
 
 /**
@@ -235,7 +242,8 @@ export function zstdDecompressSync(input: Uint8Array, options: ZstdOptions): Uin
   const exact = into ? into.length : options.exactLength;
   const max = exact ?? options.maxLength;
   if (!Number.isSafeInteger(max) || max < 0) throw new RangeError(`bad zstd output bound ${max}`);
-  const scan = scanZstdFrames(input);
+  const blocks: BlockList = [];
+  const scan = scanZstdFrames(input, (type, pos, n) => blocks.push(type, pos, n));
   if (scan.contentSize !== undefined && scan.contentSize > max)
     throw new ZstdError(`zstd frame declares ${scan.contentSize} bytes, more than ${max} allowed`);
   if (scan.storedSize !== undefined && scan.storedSize > max)
@@ -243,12 +251,23 @@ export function zstdDecompressSync(input: Uint8Array, options: ZstdOptions): Uin
   const cap = scan.contentSize ?? max;
   const backend = zstdBackend();
   if (backend === 'wasm' && !wasm) throw new ZstdError('the WASM zstd decoder is not loaded');
+  const split =
+    scan.storedSize === undefined &&
+    backend === 'wasm' &&
+    wasm &&
+    scan.frames === 1 &&
+    scan.checksums === 0 &&
+    scan.dictionaries === 0 &&
+    scan.contentSize !== undefined
+      ? decodeSplit(wasm, input, blocks, scan.contentSize, into)
+      : undefined;
   const out =
-    scan.storedSize !== undefined
+    split ??
+    (scan.storedSize !== undefined
       ? decodeStored(input, scan.storedSize, options.inPlace === true, into)
       : backend === 'wasm' && wasm
         ? decodeWasm(wasm, input, cap, into)
-        : decodeJs(input, cap, into);
+        : decodeJs(input, cap, into));
   if (exact !== undefined && out.length !== exact)
     throw new ZstdError(`zstd output is ${out.length} bytes, expected ${exact}`);
   if (scan.contentSize !== undefined && out.length !== scan.contentSize)
@@ -281,6 +300,106 @@ function decodeWasm(
     m._free(src);
     m._free(dst);
   }
+}
+
+/**
+ * Raw and RLE blocks after a frame's last compressed block, of at least this many output bytes,
+ * are written here instead of by the WASM decoder (see decodeSplit).
+ */
+const SPLIT_MIN_TAIL = 64 * 1024;
+
+/** a frame's blocks as the scan saw them: type, content position, size field, triple by triple */
+type BlockList = number[];
+
+/**
+ * Decode one frame (no checksum, no dictionary, declared content size) whose compressed blocks
+ * are followed by ≥ SPLIT_MIN_TAIL bytes of Raw/RLE blocks, as data with zero runs or an
+ * incompressible stretch often is. libzstd in WASM copies and fills those bytes in plain loops
+ * (the build has no bulk-memory instructions) and they must then be copied out of its memory:
+ * 1.2 GB/s for a frame of 300 KB of random bytes and 1.5 MB of one byte, where `fill` is ~20×
+ * faster. So only the frame's span from its first to its last compressed block goes to WASM, as
+ * a frame of its own (RFC 8878 §3.1.1): the output before that span (Raw/RLE blocks, written here
+ * first) goes in front of it as Raw blocks, so matches reaching back into it resolve as in the
+ * original frame, and entropy tables and repeat offsets carry over only between compressed
+ * blocks, all inside the span. The Raw/RLE blocks before and after the span are written here.
+ */
+function decodeSplit(
+  m: WasmZstd,
+  input: Uint8Array,
+  blocks: BlockList,
+  size: number,
+  into: Uint8Array | undefined,
+): Uint8Array | undefined {
+  let first = -1;
+  let last = -1;
+  for (let b = 0; b < blocks.length; b += 3)
+    if (blocks[b] === 2) {
+      if (first < 0) first = b;
+      last = b;
+    }
+  if (first < 0) return undefined;
+  let lead = 0;
+  for (let b = 0; b < first; b += 3) lead += blocks[b + 2]!;
+  let tail = 0;
+  for (let b = last + 3; b < blocks.length; b += 3) tail += blocks[b + 2]!;
+  if (tail < SPLIT_MIN_TAIL) return undefined;
+  const mid = size - lead - tail;
+  if (mid < 0 || mid > ((last - first) / 3 + 1) * MAX_BLOCK)
+    throw new ZstdError(`zstd frame declares ${size} bytes, its blocks do not add up`);
+  const out = into ? into.subarray(0, size) : new Uint8Array(size);
+  const plain = (from: number, to: number, at: number): number => {
+    for (let b = from; b < to; b += 3) {
+      const pos = blocks[b + 1]!;
+      const n = blocks[b + 2]!;
+      if (blocks[b] === 1) out.fill(input[pos]!, at, at + n);
+      else out.set(input.subarray(pos, pos + n), at);
+      at += n;
+    }
+    return at;
+  };
+  plain(0, first, 0);
+  // the span as its own frame: header (single segment, 4-byte content size), the output before
+  // it as Raw blocks, then its blocks as they are, the last one marked last
+  const spanStart = blocks[first + 1]! - 3;
+  const spanEnd = blocks[last + 1]! + blocks[last + 2]!;
+  const prefixBlocks = Math.ceil(lead / MAX_BLOCK);
+  const srcLen = 9 + prefixBlocks * 3 + lead + (spanEnd - spanStart);
+  const dstLen = lead + mid;
+  const src = m._malloc(srcLen);
+  const dst = m._malloc(Math.max(1, dstLen));
+  if (!src || !dst) {
+    if (src) m._free(src);
+    if (dst) m._free(dst);
+    throw new ZstdError('zstd: out of WASM memory');
+  }
+  try {
+    const heap = m.HEAPU8;
+    let w = src;
+    heap.set([0x28, 0xb5, 0x2f, 0xfd, 0xa0], w);
+    new DataView(heap.buffer).setUint32(w + 5, dstLen, true);
+    w += 9;
+    for (let at = 0; at < lead; at += MAX_BLOCK) {
+      const n = Math.min(MAX_BLOCK, lead - at);
+      const bh = n << 3; // Raw, not last
+      heap[w] = bh & 0xff;
+      heap[w + 1] = (bh >> 8) & 0xff;
+      heap[w + 2] = bh >> 16;
+      heap.set(out.subarray(at, at + n), w + 3);
+      w += 3 + n;
+    }
+    heap.set(input.subarray(spanStart, spanEnd), w);
+    heap[w + (blocks[last + 1]! - 3 - spanStart)]! |= 1;
+    const n = m._ZSTD_decompress(dst, dstLen, src, srcLen);
+    if (m._ZSTD_isError(n)) throw new ZstdError(`zstd: corrupt or oversize data (code ${n})`);
+    if (n !== dstLen)
+      throw new ZstdError(`zstd output is ${n - lead + size - mid} bytes, header says ${size}`);
+    out.set(m.HEAPU8.subarray(dst + lead, dst + dstLen), lead);
+  } finally {
+    m._free(src);
+    m._free(dst);
+  }
+  plain(last + 3, blocks.length, lead + mid);
+  return out;
 }
 
 function decodeJs(input: Uint8Array, cap: number, into: Uint8Array | undefined): Uint8Array {
