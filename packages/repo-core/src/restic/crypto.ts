@@ -4,7 +4,7 @@
  * checked, in constant time, before anything is decrypted.
  */
 
-import { aesCtr } from '../crypto/aes-ctr.js';
+import { aesCtr, aesCtrInto } from '../crypto/aes-ctr.js';
 import { constantTimeEqual } from '../crypto/ct-equal.js';
 import { poly1305Aes } from '../crypto/poly1305-aes.js';
 
@@ -49,8 +49,12 @@ export function validKey(k: ResticKey): boolean {
   );
 }
 
-/** Verify and decrypt one object. Throws DecryptError; callers wrap it with the object's name. */
-export function decryptObject(key: ResticKey, data: Uint8Array): Uint8Array {
+/**
+ * Verify and decrypt one object; with `into` (exactly `data.length - OVERHEAD` bytes) the
+ * plaintext is written there and returned. Throws DecryptError; callers wrap it with the
+ * object's name.
+ */
+export function decryptObject(key: ResticKey, data: Uint8Array, into?: Uint8Array): Uint8Array {
   if (data.length < OVERHEAD) throw new DecryptError('too-short');
   const iv = data.subarray(0, 16);
   if (allZero(iv)) throw new DecryptError('zero-nonce');
@@ -58,5 +62,5 @@ export function decryptObject(key: ResticKey, data: Uint8Array): Uint8Array {
   const tag = data.subarray(data.length - 16);
   if (!constantTimeEqual(poly1305Aes(key.macK, key.macR, iv, ct), tag))
     throw new DecryptError('mac');
-  return aesCtr(key.enc, iv, ct);
+  return into ? aesCtrInto(key.enc, iv, ct, into) : aesCtr(key.enc, iv, ct);
 }

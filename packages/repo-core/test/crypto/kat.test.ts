@@ -4,7 +4,7 @@
  */
 import { afterAll, describe, expect, it } from 'vitest';
 
-import { aesCtr, aesEncryptBlock } from '../../src/crypto/aes-ctr.js';
+import { aesCtr, aesCtrInto, aesEncryptBlock } from '../../src/crypto/aes-ctr.js';
 import { constantTimeEqual } from '../../src/crypto/ct-equal.js';
 import { poly1305Aes } from '../../src/crypto/poly1305-aes.js';
 import { poly1305FastAvailable } from '../../src/crypto/poly1305.js';
@@ -102,6 +102,40 @@ describe.each<CryptoPath>(['portable', 'fast'])('%s path', (path) => {
     const b = aesCtr(key, new Uint8Array(16), data.subarray(16, 32));
     expect(toHex(a.subarray(16, 32))).toBe(toHex(b));
     ran('aes-ctr');
+  });
+
+  it('AES-CTR into a buffer equals aesCtr across 64 KiB slices, the counter wrapping at a slice edge', () => {
+    use();
+    const key = fromHex(resticObject.enc);
+    // 2^128 - 4096 blocks: the counter wraps exactly where the second 64 KiB slice starts
+    const iv = fromHex('fffffffffffffffffffffffffffff000');
+    const data = new Uint8Array(200_003);
+    for (let i = 0; i < data.length; i++) data[i] = (i * 31 + 7) & 0xff;
+    for (const n of [0, 1, 65_535, 65_536, 65_537, 131_072, 200_003]) {
+      const want = aesCtr(key, iv, data.subarray(0, n));
+      const out = new Uint8Array(n);
+      expect(aesCtrInto(key, iv, data.subarray(0, n), out)).toBe(out);
+      expect(toHex(out)).toBe(toHex(want));
+    }
+    expect(() => aesCtrInto(key, iv, data.subarray(0, 16), new Uint8Array(17))).toThrow(RangeError);
+    ran('aes-ctr');
+  });
+
+  it('decryptObject into a buffer: the same plaintext; a failed MAC leaves the buffer untouched', () => {
+    use();
+    const key = {
+      enc: fromHex(resticObject.enc),
+      macK: fromHex(resticObject.macK),
+      macR: fromHex(resticObject.macR),
+    };
+    const obj = fromHex(resticObject.object);
+    const into = new Uint8Array(obj.length - 32);
+    expect(new TextDecoder().decode(decryptObject(key, obj, into))).toBe(resticObject.plaintext);
+    const bad = obj.slice();
+    bad[20]! ^= 1;
+    const untouched = new Uint8Array(obj.length - 32).fill(0xee);
+    expect(() => decryptObject(key, bad, untouched)).toThrow(DecryptError);
+    expect(untouched.every((x) => x === 0xee)).toBe(true);
   });
 
   it('SHA-256 vectors, one-shot and incremental', () => {
