@@ -15,6 +15,8 @@ import { decompressPayload } from './compression.js';
 import type { ContentInfo } from './content-index.js';
 import { createEccStrip } from './ecc.js';
 import { parseContentId, toHex } from './ids.js';
+import { concatBytes } from '../util/concat.js';
+import { ownBuffer, type RunOutput } from '../util/run-pool.js';
 
 /** The repository settings a content codec is built from (names and secrets only). */
 export interface KopiaCodecSettings {
@@ -101,4 +103,46 @@ export async function decodeContent(
     throw new IntegrityError(`${what} does not hash to its id`, data);
   }
   return plain;
+}
+
+/**
+ * A run of several contents decodes into one buffer, each content copied into its slot as soon
+ * as it is decoded (its length is the index's originalLength), so only one content's plaintext
+ * is held besides it. Should a content's length differ from the index's (an index that cannot
+ * know it, e.g. v1 with ECC), the rest are gathered and joined at the end instead. A single
+ * content keeps its own buffer. Worker threads and the calling thread (decode-pool.ts) both
+ * decode runs this way.
+ */
+export async function decodeContentRun(
+  codec: KopiaCodec,
+  verifyHash: boolean,
+  input: Uint8Array,
+  contents: readonly (ContentTarget & { readonly offset: number; readonly length: number })[],
+): Promise<RunOutput> {
+  const one = (c: ContentTarget & { readonly offset: number; readonly length: number }) =>
+    decodeContent(codec, verifyHash, c, input.subarray(c.offset, c.offset + c.length));
+  if (contents.length === 1) {
+    const plain = await one(contents[0]!);
+    return { data: ownBuffer(plain), ends: [plain.length] };
+  }
+  const ends: number[] = [];
+  let total = 0;
+  for (const c of contents) ends.push((total += c.originalLength));
+  const out = new Uint8Array(total);
+  let plains: Uint8Array[] | undefined;
+  for (let i = 0; i < contents.length; i++) {
+    const plain = await one(contents[i]!);
+    if (!plains && plain.length === contents[i]!.originalLength) {
+      out.set(plain, i === 0 ? 0 : ends[i - 1]);
+    } else {
+      plains ??= ends.slice(0, i).map((end, j) => out.subarray(j === 0 ? 0 : ends[j - 1], end));
+      plains.push(plain);
+    }
+  }
+  if (!plains) return { data: out.buffer, ends };
+  let at = 0;
+  const joinedEnds = plains.map((p) => (at += p.length));
+  const joined = new Uint8Array(at);
+  concatBytes(plains, at, joined);
+  return { data: joined.buffer, ends: joinedEnds };
 }

@@ -5,12 +5,13 @@
  * packs in goroutines. Profiled restoring one 537 MB file, that work held the main thread for
  * ~1.9 s, blob by blob. The threads, messages, errors and crypto counts are util/run-pool.ts's;
  * this file supplies the key (sent to each worker once), the wire blobs and the inline fallback
- * (0 threads, no compiled worker script, or every worker full), which runs the same decodeBlob
- * here.
+ * (0 threads, no compiled worker script, or every worker full), which runs the same
+ * decodeBlobRun here.
  */
 
 import {
   RunPool,
+  cutRun,
   defaultDecodeThreads,
   type RunItem,
   type RunPoolOptions,
@@ -18,7 +19,7 @@ import {
 import { workerScript } from '../util/worker-script.js';
 import type { BlobLocation } from './blob-index.js';
 import type { ResticKey } from './crypto.js';
-import { decodeBlob, type BlobRef } from './pack.js';
+import { decodeBlobRun, type BlobRef } from './pack.js';
 
 export {
   defaultDecodeThreads,
@@ -85,6 +86,9 @@ export class DecodePool extends RunPool<WireKey, WireBlob> {
         length: l.length,
       }),
     );
-    return this.decodeItems(data, blobs, (b, stored) => decodeBlob(this.key, stored, b));
+    return this.decodeItems(data, blobs, async (input, items) => {
+      const run = await decodeBlobRun(this.key, input, items);
+      return cutRun(run.data, run.ends);
+    });
   }
 }

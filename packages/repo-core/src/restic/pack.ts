@@ -8,10 +8,11 @@
  * the output bounded by the indexed length, then SHA-256 against the id (spec §8.5).
  */
 
-import { zstdDecompress } from '../compress/zstd.js';
+import { zstdDecompressSync, zstdReady } from '../compress/zstd.js';
 import { sha256Hex } from '../crypto/sha256.js';
 import { IntegrityError } from '../errors.js';
 import type { Storage } from '../storage/storage.js';
+import type { RunOutput } from '../util/run-pool.js';
 import type { BlobType } from './blob-index.js';
 import { decryptObject, DecryptError, OVERHEAD, type ResticKey } from './crypto.js';
 import { toHex } from './ids.js';
@@ -101,10 +102,22 @@ export function plainLength(ref: BlobRef & { readonly length: number }): number 
   return ref.uncompressedLength !== 0 ? ref.uncompressedLength : ref.length - OVERHEAD;
 }
 
+/** this thread's scratch for compressed blobs' decryptions (see decodeBlob), grown as needed */
+let scratch = new Uint8Array(0);
+const SCRATCH_MAX = 16 * 1024 * 1024;
+
+function scratchOf(n: number): Uint8Array | undefined {
+  if (n < 0 || n > SCRATCH_MAX) return undefined;
+  if (scratch.length < n) scratch = new Uint8Array(Math.max(n, 1024 * 1024));
+  return scratch.subarray(0, n);
+}
+
 /**
  * Verify and decode one blob's stored bytes (spec §8.5). With `into` (exactly `plainLength`
  * bytes, e.g. a slot of one buffer for a run of blobs) the plaintext is written there and the
- * result is a view of it.
+ * result is a view of it: an uncompressed blob is decrypted straight into it, a compressed one
+ * into this thread's scratch buffer that zstd then reads (nothing awaits in between, so no other
+ * decode on this thread can take the scratch meanwhile). Without `into`, new buffers.
  */
 export async function decodeBlob(
   key: ResticKey,
@@ -113,9 +126,19 @@ export async function decodeBlob(
   into?: Uint8Array,
 ): Promise<Uint8Array> {
   const what = `pack ${ref.packId}, ${ref.type} blob ${ref.id}`;
+  const compressed = ref.uncompressedLength !== 0;
+  if (compressed) await zstdReady();
+  const cipherLength = stored.length - OVERHEAD;
+  const target = !into
+    ? undefined
+    : compressed
+      ? scratchOf(cipherLength)
+      : into.length === cipherLength
+        ? into
+        : undefined;
   let plain: Uint8Array;
   try {
-    plain = decryptObject(key, stored);
+    plain = decryptObject(key, stored, target);
   } catch (e) {
     const reason = e instanceof DecryptError ? e.message : String(e);
     throw new IntegrityError(
@@ -124,12 +147,12 @@ export async function decodeBlob(
       { cause: e },
     );
   }
-  if (ref.uncompressedLength !== 0) {
+  if (compressed) {
     try {
-      plain = await zstdDecompress(plain, {
+      plain = zstdDecompressSync(plain, {
         maxLength: ref.uncompressedLength,
         exactLength: ref.uncompressedLength,
-        inPlace: true, // the decryption is ours alone
+        inPlace: target === undefined, // a new decryption is ours alone; the scratch is not
         into,
       });
     } catch (e) {
@@ -139,17 +162,11 @@ export async function decodeBlob(
         { cause: e },
       );
     }
-  } else if (into) {
-    if (into.length !== plain.length)
-      throw new IntegrityError(
-        `${what}: ${plain.length} bytes where ${into.length} were expected`,
-        {
-          pack: ref.packId,
-          blob: ref.id,
-        },
-      );
-    into.set(plain);
-    plain = into;
+  } else if (into && plain !== into) {
+    throw new IntegrityError(`${what}: ${plain.length} bytes where ${into.length} were expected`, {
+      pack: ref.packId,
+      blob: ref.id,
+    });
   }
   // the id is public: a plain string compare, no constant time needed
   if (sha256Hex(plain) !== ref.id)
@@ -158,4 +175,31 @@ export async function decodeBlob(
       blob: ref.id,
     });
   return plain;
+}
+
+/**
+ * Verify and decode a run of blobs whose stored bytes lie in `input` (each at its `offset`,
+ * `length`) into one new buffer, each blob straight into its slot (its plaintext length is known
+ * from the index): one allocation per run, not one or two per blob. Worker threads and the
+ * calling thread (decode-pool.ts) both decode runs this way.
+ */
+export async function decodeBlobRun(
+  key: ResticKey,
+  input: Uint8Array,
+  blobs: readonly (BlobRef & { readonly offset: number; readonly length: number })[],
+): Promise<RunOutput> {
+  const ends: number[] = [];
+  let total = 0;
+  for (const b of blobs) ends.push((total += plainLength(b)));
+  const out = new Uint8Array(total);
+  for (let i = 0; i < blobs.length; i++) {
+    const b = blobs[i]!;
+    await decodeBlob(
+      key,
+      input.subarray(b.offset, b.offset + b.length),
+      b,
+      out.subarray(i === 0 ? 0 : ends[i - 1]!, ends[i]),
+    );
+  }
+  return { data: out.buffer, ends };
 }

@@ -107,6 +107,35 @@ export interface RunPoolOptions {
   inlineWhenBusy?: boolean;
 }
 
+/** A decoded run: every plaintext back to back in `data`, item i ending at `ends[i]`. */
+export interface RunOutput {
+  readonly data: ArrayBuffer;
+  readonly ends: readonly number[];
+}
+
+/** the plaintexts of a decoded run, as views of its buffer */
+export function cutRun(data: ArrayBuffer, ends: readonly number[]): Uint8Array[] {
+  const all = new Uint8Array(data);
+  return ends.map((end, i) => all.subarray(i === 0 ? 0 : ends[i - 1], end));
+}
+
+/**
+ * A lone plaintext as a buffer that can be transferred: its own when it starts it and fills all
+ * but a little of it (the zstd in-place path leaves the frame's few header bytes at the end;
+ * the reply's `ends` cut it off), else a copy. Never a small one: those may share Node's pool.
+ */
+export function ownBuffer(plain: Uint8Array): ArrayBuffer {
+  const buf = plain.buffer;
+  if (
+    buf instanceof ArrayBuffer &&
+    plain.byteOffset === 0 &&
+    plain.byteLength >= 64 * 1024 &&
+    buf.byteLength - plain.byteLength <= 64 * 1024
+  )
+    return buf;
+  return plain.slice().buffer;
+}
+
 /** Where an item's stored bytes lie in its run's buffer; formats add what it must be. */
 export interface RunItem {
   readonly offset: number;
@@ -183,7 +212,7 @@ export class RunPool<Init, Item extends RunItem> {
 
   /**
    * Decodes one run: its items' stored bytes lie in `data` (`offset`, `length`). On the calling
-   * thread, item by item with `decodeOne` (the same code a worker runs), when there are no
+   * thread with `decodeHere` (the same decoder a worker runs), when there are no
    * workers or, with `inlineWhenBusy`, while every worker has `queuePerWorker` runs in flight (so
    * the calling thread shares the work instead of waiting idle); else in a worker, where `data`
    * is transferred (detached here afterwards) when it spans its whole ArrayBuffer, and copied
@@ -193,16 +222,13 @@ export class RunPool<Init, Item extends RunItem> {
   protected async decodeItems(
     data: Uint8Array,
     items: readonly Item[],
-    decodeOne: (item: Item, stored: Uint8Array) => Promise<Uint8Array>,
+    decodeHere: (input: Uint8Array, items: readonly Item[]) => Promise<Uint8Array[]>,
   ): Promise<Uint8Array[]> {
     if (this.closed) throw new Error(`${this.spec.name}.decode after close()`);
     this.stats.items += items.length;
     if (this.inline()) {
       this.stats.inlineRuns++;
-      const out: Uint8Array[] = [];
-      for (const item of items)
-        out.push(await decodeOne(item, data.subarray(item.offset, item.offset + item.length)));
-      return out;
+      return decodeHere(data, items);
     }
     this.stats.threadedRuns++;
     return new Promise<Uint8Array[]>((resolve, reject) => {
@@ -285,10 +311,8 @@ export class RunPool<Init, Item extends RunItem> {
       if (slot.runs.size === 0) worker.unref();
       addUsage(reply.usage);
       if (reply.notes?.length) this.spec.onNotes?.(reply.notes);
-      if (reply.ok) {
-        const all = new Uint8Array(reply.data);
-        p.resolve(reply.ends.map((end, i) => all.subarray(i === 0 ? 0 : reply.ends[i - 1], end)));
-      } else p.reject(errorFromWire(reply.error));
+      if (reply.ok) p.resolve(cutRun(reply.data, reply.ends));
+      else p.reject(errorFromWire(reply.error));
       this.pump();
     });
     onWorkerLost(

@@ -11,13 +11,9 @@ import { parentPort } from 'node:worker_threads';
 
 import { cryptoUsage, resetCryptoUsage, setCryptoPath } from '../crypto/select.js';
 import { IntegrityError, UnsupportedFormatError } from '../errors.js';
-import type { WireError, WireInit, WireReply, WireRun, WireUsage } from './run-pool.js';
+import type { RunOutput, WireError, WireInit, WireReply, WireRun, WireUsage } from './run-pool.js';
 
-/** A decoded run: every plaintext back to back in `data`, item i ending at `ends[i]`. */
-export interface RunOutput {
-  readonly data: ArrayBuffer;
-  readonly ends: number[];
-}
+export { ownBuffer, type RunOutput } from './run-pool.js';
 
 /**
  * Decodes one run: `input` holds the run's stored bytes, `notes` collects what the main thread
@@ -48,23 +44,6 @@ function toWire(e: unknown): WireError {
     };
   const err = e instanceof Error ? e : new Error(String(e));
   return { integrity: false, name: err.name, message: err.message };
-}
-
-/**
- * A lone plaintext as a buffer that can be transferred: its own when it starts it and fills all
- * but a little of it (the zstd in-place path leaves the frame's few header bytes at the end;
- * the reply's `ends` cut it off), else a copy. Never a small one: those may share Node's pool.
- */
-export function ownBuffer(plain: Uint8Array): ArrayBuffer {
-  const buf = plain.buffer;
-  if (
-    buf instanceof ArrayBuffer &&
-    plain.byteOffset === 0 &&
-    plain.byteLength >= 64 * 1024 &&
-    buf.byteLength - plain.byteLength <= 64 * 1024
-  )
-    return buf;
-  return plain.slice().buffer;
 }
 
 /**
