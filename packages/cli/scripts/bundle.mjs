@@ -51,8 +51,9 @@ const externalInPlace = {
 
 // repo-core's index re-exports everything, so by the import graph alone every action reaches
 // both formats; these groups keep each format's code (and its own crypto) in a chunk that only
-// openRepository's dynamic import of that format loads. Crypto both formats use (pbkdf2.ts, also
-// scrypt's one-round steps) stays shared: in a format's chunk it makes an import cycle.
+// openRepository's dynamic import of that format loads. Code both formats use (pbkdf2.ts, also
+// scrypt's one-round steps; copy-match.ts, also zstd's) stays shared: in a format's chunk it makes
+// an import cycle.
 const FORMAT_CHUNKS = [
   {
     name: 'restic',
@@ -61,7 +62,7 @@ const FORMAT_CHUNKS = [
   },
   {
     name: 'kopia',
-    test: /repo-core\/dist\/(kopia\/|ecc\/|compress\/(?!zstd|limits)|crypto\/(kopia-|aes-gcm|chacha|hkdf|hmac|blake|aead))|\/fflate@/,
+    test: /repo-core\/dist\/(kopia\/|ecc\/|compress\/(?!zstd|limits|copy-match)|crypto\/(kopia-|aes-gcm|chacha|hkdf|hmac|blake|aead))|\/fflate@/,
     includeDependenciesRecursively: false,
   },
 ];

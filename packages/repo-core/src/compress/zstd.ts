@@ -15,6 +15,10 @@ import type * as Fzstd from 'fzstd';
 
 import { portableModule } from '../crypto/portable-module.js';
 import { concatBytes } from '../util/concat.js';
+import { blockShape, decodeRawLiteralFrame } from './zstd-sequences.js';
+import { ZstdError } from './zstd-error.js';
+
+export { ZstdError } from './zstd-error.js';
 
 // the pure-JS decoder, loaded only where the WASM one cannot run (or a test forces it)
 const fzstd = portableModule<typeof Fzstd>('fzstd', () => import('fzstd'));
@@ -23,8 +27,6 @@ const ZSTD_MAGIC = 0xfd2fb528;
 const SKIPPABLE_MASK = 0xfffffff0;
 const SKIPPABLE_MAGIC = 0x184d2a50;
 const MAX_BLOCK = 128 * 1024;
-
-export class ZstdError extends Error {}
 
 export interface ZstdFrameScan {
   /** number of data frames (skippable frames are not counted) */
@@ -251,7 +253,15 @@ export function zstdDecompressSync(input: Uint8Array, options: ZstdOptions): Uin
   const cap = scan.contentSize ?? max;
   const backend = zstdBackend();
   if (backend === 'wasm' && !wasm) throw new ZstdError('the WASM zstd decoder is not loaded');
+  const simple =
+    scan.storedSize === undefined &&
+    scan.frames === 1 &&
+    scan.checksums === 0 &&
+    scan.dictionaries === 0 &&
+    scan.contentSize !== undefined &&
+    rawLiteralsOnly(input, blocks, scan.contentSize);
   const split =
+    !simple &&
     scan.storedSize === undefined &&
     backend === 'wasm' &&
     wasm &&
@@ -262,6 +272,7 @@ export function zstdDecompressSync(input: Uint8Array, options: ZstdOptions): Uin
       ? decodeSplit(wasm, input, blocks, scan.contentSize, into)
       : undefined;
   const out =
+    (simple ? decodeRawLiteralFrame(input, blocks, scan.contentSize!, into) : undefined) ??
     split ??
     (scan.storedSize !== undefined
       ? decodeStored(input, scan.storedSize, options.inPlace === true, into)
@@ -300,6 +311,27 @@ function decodeWasm(
     m._free(src);
     m._free(dst);
   }
+}
+
+/**
+ * Frames decoded by zstd-sequences.ts instead of libzstd: every compressed block has Raw or RLE
+ * literals, and the sequences are long on average (at least this many output bytes each), so the
+ * work is native copies rather than a JS loop per sequence.
+ */
+const SIMPLE_MIN_BYTES_PER_SEQUENCE = 256;
+
+/** see SIMPLE_MIN_BYTES_PER_SEQUENCE */
+function rawLiteralsOnly(input: Uint8Array, blocks: BlockList, size: number): boolean {
+  let sequences = 0;
+  let compressed = 0;
+  for (let b = 0; b < blocks.length; b += 3) {
+    if (blocks[b] !== 2) continue;
+    compressed++;
+    const shape = blockShape(input, blocks[b + 1]!, blocks[b + 2]!);
+    if (shape.literals >= 2) return false;
+    sequences += shape.sequences;
+  }
+  return compressed > 0 && size >= sequences * SIMPLE_MIN_BYTES_PER_SEQUENCE;
 }
 
 /**
