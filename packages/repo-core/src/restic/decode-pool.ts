@@ -5,13 +5,12 @@
  * packs in goroutines. Profiled restoring one 537 MB file, that work held the main thread for
  * ~1.9 s, blob by blob. The threads, messages, errors and crypto counts are util/run-pool.ts's;
  * this file supplies the key (sent to each worker once), the wire blobs and the inline fallback
- * (0 threads, no compiled worker script, or every worker full), which runs the same
- * decodeBlobRun here.
+ * (0 threads, no compiled worker script, or every worker full), which runs the same decodeBlob
+ * here.
  */
 
 import {
   RunPool,
-  cutRun,
   defaultDecodeThreads,
   type RunItem,
   type RunPoolOptions,
@@ -19,7 +18,7 @@ import {
 import { workerScript } from '../util/worker-script.js';
 import type { BlobLocation } from './blob-index.js';
 import type { ResticKey } from './crypto.js';
-import { decodeBlobRun, type BlobRef } from './pack.js';
+import { decodeBlob, type BlobRef } from './pack.js';
 
 export {
   defaultDecodeThreads,
@@ -86,9 +85,14 @@ export class DecodePool extends RunPool<WireKey, WireBlob> {
         length: l.length,
       }),
     );
+    // here each blob keeps its own buffer: one fresh buffer per run costs page faults that
+    // per-blob buffers, reused by the allocator, do not (decoding the mixed set's 460 MB on one
+    // thread: ~600 ms blob by blob, ~670 ms into 8 MiB runs)
     return this.decodeItems(data, blobs, async (input, items) => {
-      const run = await decodeBlobRun(this.key, input, items);
-      return cutRun(run.data, run.ends);
+      const plains: Uint8Array[] = [];
+      for (const b of items)
+        plains.push(await decodeBlob(this.key, input.subarray(b.offset, b.offset + b.length), b));
+      return plains;
     });
   }
 }

@@ -180,8 +180,7 @@ export async function decodeBlob(
 /**
  * Verify and decode a run of blobs whose stored bytes lie in `input` (each at its `offset`,
  * `length`) into one new buffer, each blob straight into its slot (its plaintext length is known
- * from the index): one allocation per run, not one or two per blob. Worker threads and the
- * calling thread (decode-pool.ts) both decode runs this way.
+ * from the index), so the run crosses back from a worker thread as one transferred buffer.
  */
 export async function decodeBlobRun(
   key: ResticKey,
