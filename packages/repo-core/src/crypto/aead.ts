@@ -46,7 +46,22 @@ export function authFailed(algorithm: AeadAlgorithm, cause?: unknown): Integrity
   );
 }
 
-/** node:crypto AEAD open; plaintext is only handed out after `final()` has checked the tag. */
+/** node's cipher output per update into a caller's buffer: 64 KiB slices (see aes-ctr.ts) */
+const INTO_SLICE = 64 * 1024;
+
+/** `into` for an AEAD's plaintext: exactly the ciphertext's length (else a RangeError) */
+export function checkInto(algorithm: AeadAlgorithm, sealed: Uint8Array, into: Uint8Array): void {
+  if (into.length !== sealed.length - AEAD_TAG_SIZE)
+    throw new RangeError(
+      `${algorithm}: output of ${into.length} bytes for ${sealed.length - AEAD_TAG_SIZE} of ciphertext`,
+    );
+}
+
+/**
+ * node:crypto AEAD open; plaintext is only handed out after `final()` has checked the tag. With
+ * `into` the plaintext is written there (and returned); after a failed tag it holds unverified
+ * bytes, which the caller must not use (the error says so).
+ */
 export function nodeAeadOpen(
   nc: typeof NodeCrypto,
   algorithm: AeadAlgorithm,
@@ -54,6 +69,7 @@ export function nodeAeadOpen(
   nonce: Uint8Array,
   sealed: Uint8Array,
   aad: Uint8Array,
+  into?: Uint8Array,
 ): Uint8Array {
   const ctLen = sealed.length - AEAD_TAG_SIZE;
   // The cast only picks the overload: both algorithms take authTagLength and setAAD options.
@@ -62,6 +78,19 @@ export function nodeAeadOpen(
   });
   d.setAAD(aad, { plaintextLength: ctLen });
   d.setAuthTag(sealed.subarray(ctLen));
+  if (into) {
+    checkInto(algorithm, sealed, into);
+    for (let at = 0; at < ctLen; at += INTO_SLICE)
+      into.set(d.update(sealed.subarray(at, Math.min(ctLen, at + INTO_SLICE))), at);
+    let rest: Uint8Array;
+    try {
+      rest = d.final();
+    } catch (e) {
+      throw authFailed(algorithm, e);
+    }
+    if (rest.length !== 0) throw authFailed(algorithm); // stream ciphers: nothing is held back
+    return into;
+  }
   const head = d.update(sealed.subarray(0, ctLen));
   let tail: Uint8Array;
   try {

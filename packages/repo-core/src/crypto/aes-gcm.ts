@@ -7,7 +7,7 @@
 
 import type * as NobleAes from '@noble/ciphers/aes.js';
 
-import { authFailed, checkAeadArgs, nodeAeadOpen } from './aead.js';
+import { authFailed, checkAeadArgs, checkInto, nodeAeadOpen } from './aead.js';
 import { nodeCrypto } from './node-crypto.js';
 import { portableModule } from './portable-module.js';
 import { choosePath } from './select.js';
@@ -18,7 +18,8 @@ const nobleAes = portableModule<typeof NobleAes>(
 );
 
 /**
- * Verify and decrypt `sealed` = ciphertext ‖ 16-byte tag.
+ * Verify and decrypt `sealed` = ciphertext ‖ 16-byte tag; with `into` (exactly the ciphertext's
+ * length) the plaintext is written there and returned.
  * @throws IntegrityError when the tag does not match or `sealed` is shorter than a tag.
  */
 export function aes256GcmOpen(
@@ -26,16 +27,22 @@ export function aes256GcmOpen(
   nonce: Uint8Array,
   sealed: Uint8Array,
   aad: Uint8Array,
+  into?: Uint8Array,
 ): Uint8Array {
   checkAeadArgs('aes-256-gcm', key, nonce, sealed);
+  if (into) checkInto('aes-256-gcm', sealed, into);
   const nc = nodeCrypto;
   if (choosePath('aes-256-gcm', nc !== undefined) === 'fast' && nc) {
-    return nodeAeadOpen(nc, 'aes-256-gcm', key, nonce, sealed, aad);
+    return nodeAeadOpen(nc, 'aes-256-gcm', key, nonce, sealed, aad, into);
   }
   const { gcm } = nobleAes();
+  let plain: Uint8Array;
   try {
-    return gcm(key, nonce, aad).decrypt(sealed);
+    plain = gcm(key, nonce, aad).decrypt(sealed);
   } catch (e) {
     throw authFailed('aes-256-gcm', e);
   }
+  if (!into) return plain;
+  into.set(plain);
+  return into;
 }

@@ -29,10 +29,11 @@ export interface KopiaDecryptor {
   readonly name: KopiaEncryptionName;
   readonly overhead: number;
   /**
-   * Verify and decrypt one stored item with its `iv`.
+   * Verify and decrypt one stored item with its `iv`; with `into` (exactly the stored length
+   * less `overhead`) the plaintext is written there and returned.
    * @throws IntegrityError on a short input or a failed tag (add the object's name upstream).
    */
-  decrypt(stored: Uint8Array, iv: Uint8Array): Uint8Array;
+  decrypt(stored: Uint8Array, iv: Uint8Array, into?: Uint8Array): Uint8Array;
 }
 
 export function isKopiaEncryptionName(name: string): name is KopiaEncryptionName {
@@ -69,7 +70,7 @@ export function createKopiaDecryptor(name: string, masterKey: Uint8Array): Kopia
   return {
     name,
     overhead: KOPIA_ENCRYPTION_OVERHEAD,
-    decrypt(stored, iv) {
+    decrypt(stored, iv, into) {
       if (stored.length < KOPIA_ENCRYPTION_OVERHEAD) {
         throw new IntegrityError(
           `encrypted item of ${stored.length} bytes is shorter than nonce and tag (${KOPIA_ENCRYPTION_OVERHEAD})`,
@@ -82,6 +83,7 @@ export function createKopiaDecryptor(name: string, masterKey: Uint8Array): Kopia
         stored.subarray(0, AEAD_NONCE_SIZE),
         stored.subarray(AEAD_NONCE_SIZE),
         iv,
+        into,
       );
     },
   };

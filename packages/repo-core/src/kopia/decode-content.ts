@@ -69,12 +69,18 @@ export function hashMatches(hasher: KopiaHasher, id: string, data: Uint8Array): 
   return h.length === hash.length && toHex(h) === toHex(hash);
 }
 
-/** ECC → decrypt → decompress → verify (unless `verifyHash` is false), for one stored content */
+/**
+ * ECC → decrypt → decompress → verify (unless `verifyHash` is false), for one stored content.
+ * With `into` (a slot of the index's originalLength bytes) an uncompressed content is decrypted
+ * straight into it and the result is that slot; otherwise (compressed, or lengths that do not
+ * agree) a new buffer comes back and `into` is left alone, so the caller copies or falls back.
+ */
 export async function decodeContent(
   codec: KopiaCodec,
   verifyHash: boolean,
   info: ContentTarget,
   stored: Uint8Array,
+  into?: Uint8Array,
 ): Promise<Uint8Array> {
   const id = info.contentId;
   const what = `content ${id} in pack ${info.packBlobId}`;
@@ -83,7 +89,15 @@ export async function decodeContent(
   let plain: Uint8Array;
   try {
     const unwrapped = codec.strip(stored, what);
-    plain = codec.decryptor.decrypt(unwrapped, hash.subarray(Math.max(0, hash.length - 16)));
+    const direct =
+      into !== undefined &&
+      info.compressionHeaderId === 0 &&
+      into.length === unwrapped.length - codec.decryptor.overhead;
+    plain = codec.decryptor.decrypt(
+      unwrapped,
+      hash.subarray(Math.max(0, hash.length - 16)),
+      direct ? into : undefined,
+    );
     if (info.compressionHeaderId !== 0) {
       plain = await decompressPayload(plain, what, {
         expectedHeader: info.compressionHeaderId,
@@ -106,9 +120,9 @@ export async function decodeContent(
 }
 
 /**
- * A run of several contents decodes into one buffer, each content copied into its slot as soon
- * as it is decoded (its length is the index's originalLength), so only one content's plaintext
- * is held besides it. Should a content's length differ from the index's (an index that cannot
+ * A run of several contents decodes into one buffer, each uncompressed content decrypted straight
+ * into its slot (its length is the index's originalLength), any other copied there as soon as it
+ * is decoded, so at most one content's plaintext is held besides it. Should a content's length differ from the index's (an index that cannot
  * know it, e.g. v1 with ECC), the rest are gathered and joined at the end instead. A single
  * content keeps its own buffer. Worker threads and the calling thread (decode-pool.ts) both
  * decode runs this way.
@@ -131,8 +145,17 @@ export async function decodeContentRun(
   const out = new Uint8Array(total);
   let plains: Uint8Array[] | undefined;
   for (let i = 0; i < contents.length; i++) {
-    const plain = await one(contents[i]!);
-    if (!plains && plain.length === contents[i]!.originalLength) {
+    const c = contents[i]!;
+    const slot = plains ? undefined : out.subarray(i === 0 ? 0 : ends[i - 1]!, ends[i]);
+    const plain = await decodeContent(
+      codec,
+      verifyHash,
+      c,
+      input.subarray(c.offset, c.offset + c.length),
+      slot,
+    );
+    if (plain === slot) continue; // decrypted in place
+    if (!plains && plain.length === c.originalLength) {
       out.set(plain, i === 0 ? 0 : ends[i - 1]);
     } else {
       plains ??= ends.slice(0, i).map((end, j) => out.subarray(j === 0 ? 0 : ends[j - 1], end));

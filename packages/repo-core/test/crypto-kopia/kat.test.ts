@@ -148,6 +148,28 @@ describe.each<CryptoPath>(['portable', 'fast'])('%s path', (path) => {
     ran('chacha20-poly1305');
   });
 
+  it('decrypts into a buffer of the plaintext length (sizes 0 .. 1 MiB, over 64 KiB slices)', () => {
+    use();
+    for (const v of generated.encryption) {
+      const d = createKopiaDecryptor(v.algorithm, unhex(v.masterKey));
+      const stored = unhex(v.stored);
+      const into = new Uint8Array(stored.length - d.overhead);
+      expect(d.decrypt(stored, unhex(v.iv), into)).toBe(into);
+      expect(hex(into)).toBe(hex(input(v.plaintext)));
+      // a flipped tag bit: IntegrityError, whatever the buffer holds afterwards
+      const bad = stored.slice();
+      bad[bad.length - 1]! ^= 0x01;
+      expect(() => d.decrypt(bad, unhex(v.iv), new Uint8Array(into.length))).toThrow(
+        IntegrityError,
+      );
+      expect(() => d.decrypt(stored, unhex(v.iv), new Uint8Array(into.length + 1))).toThrow(
+        RangeError,
+      );
+    }
+    ran('aes-256-gcm');
+    ran('chacha20-poly1305');
+  });
+
   it('rejects a flipped bit, a wrong iv and a short input with IntegrityError', () => {
     use();
     for (const v of generated.encryption.slice(0, 4)) {
