@@ -286,19 +286,25 @@ export function zstdDecompressSync(input: Uint8Array, options: ZstdOptions): Uin
   return out;
 }
 
+/** input and output space in the WASM heap (freed by the caller), or a ZstdError */
+function wasmBuffers(m: WasmZstd, srcLen: number, dstLen: number): [number, number] {
+  const src = m._malloc(Math.max(1, srcLen));
+  const dst = m._malloc(Math.max(1, dstLen));
+  if (!src || !dst) {
+    if (src) m._free(src);
+    if (dst) m._free(dst);
+    throw new ZstdError('zstd: out of WASM memory');
+  }
+  return [src, dst];
+}
+
 function decodeWasm(
   m: WasmZstd,
   input: Uint8Array,
   cap: number,
   into: Uint8Array | undefined,
 ): Uint8Array {
-  const src = m._malloc(Math.max(1, input.length));
-  const dst = m._malloc(Math.max(1, cap));
-  if (!src || !dst) {
-    if (src) m._free(src);
-    if (dst) m._free(dst);
-    throw new ZstdError('zstd: out of WASM memory');
-  }
+  const [src, dst] = wasmBuffers(m, input.length, cap);
   try {
     m.HEAPU8.set(input, src);
     const n = m._ZSTD_decompress(dst, cap, src, input.length);
@@ -397,13 +403,7 @@ function decodeSplit(
   const prefixBlocks = Math.ceil(lead / MAX_BLOCK);
   const srcLen = 9 + prefixBlocks * 3 + lead + (spanEnd - spanStart);
   const dstLen = lead + mid;
-  const src = m._malloc(srcLen);
-  const dst = m._malloc(Math.max(1, dstLen));
-  if (!src || !dst) {
-    if (src) m._free(src);
-    if (dst) m._free(dst);
-    throw new ZstdError('zstd: out of WASM memory');
-  }
+  const [src, dst] = wasmBuffers(m, srcLen, dstLen);
   try {
     const heap = m.HEAPU8;
     let w = src;

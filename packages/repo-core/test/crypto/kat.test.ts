@@ -28,6 +28,15 @@ import {
 
 const enc = new TextEncoder();
 
+/** the key of restic's `testValues` object (vectors.ts resticObject) */
+function resticObjectKey(): { enc: Uint8Array; macK: Uint8Array; macR: Uint8Array } {
+  return {
+    enc: fromHex(resticObject.enc),
+    macK: fromHex(resticObject.macK),
+    macR: fromHex(resticObject.macR),
+  };
+}
+
 afterAll(() => setCryptoPath('auto'));
 
 it('the fast Poly1305 (sodium-native) is installed here', () => {
@@ -73,11 +82,7 @@ describe.each<CryptoPath>(['portable', 'fast'])('%s path', (path) => {
 
   it('decrypts restic testValues (unclamped r) and rejects any flipped byte', () => {
     use();
-    const key = {
-      enc: fromHex(resticObject.enc),
-      macK: fromHex(resticObject.macK),
-      macR: fromHex(resticObject.macR),
-    };
+    const key = resticObjectKey();
     const obj = fromHex(resticObject.object);
     expect(new TextDecoder().decode(decryptObject(key, obj))).toBe(resticObject.plaintext);
     ran('aes-ctr');
@@ -123,11 +128,7 @@ describe.each<CryptoPath>(['portable', 'fast'])('%s path', (path) => {
 
   it('decryptObject into a buffer: the same plaintext; a failed MAC leaves the buffer untouched', () => {
     use();
-    const key = {
-      enc: fromHex(resticObject.enc),
-      macK: fromHex(resticObject.macK),
-      macR: fromHex(resticObject.macR),
-    };
+    const key = resticObjectKey();
     const obj = fromHex(resticObject.object);
     const into = new Uint8Array(obj.length - 32);
     expect(new TextDecoder().decode(decryptObject(key, obj, into))).toBe(resticObject.plaintext);
