@@ -1,6 +1,6 @@
 /**
- * pack.ts decodeBlob into a caller's slot and decodeBlobRun (what the decode workers and the
- * inline fallback run): on every pack of every restic fixture (uncompressed v1 and v2-off,
+ * pack.ts decodeBlob into a caller's slot and decodeBlobRun (what the decode workers run): on
+ * every pack of every restic fixture (uncompressed v1 and v2-off,
  * compressed v2-auto and v2-max), a whole pack decoded as one run equals its blobs decoded one
  * by one; concurrent decodes on one thread, which share its scratch buffer for compressed blobs,
  * do not mix; a blob that fails verification leaves its slot untouched and names pack and blob.
