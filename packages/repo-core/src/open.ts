@@ -26,6 +26,12 @@ export interface OpenRepositoryOptions {
   concurrency?: number;
   /** repairs (kopia ECC) and warnings met while reading */
   onEvent?: (e: RepositoryEvent) => void;
+  /**
+   * worker threads that verify and decode file data (default: one per core beyond the calling
+   * thread's, up to 4; SALVAGE_DECODE_THREADS overrides the default); 0 decodes on the calling
+   * thread only, e.g. inside a server that bounds its own threads
+   */
+  decodeThreads?: number;
 }
 
 /** Build the Storage a location string names. */
@@ -53,6 +59,7 @@ export async function openRepository(
         keyHint: options.keyHint,
         cacheDir,
         concurrency: options.concurrency,
+        decodeThreads: options.decodeThreads,
         ...(options.onEvent ? { onEvent: options.onEvent } : {}),
       });
     }
@@ -62,6 +69,7 @@ export async function openRepository(
       const { openKopiaRepository } = await import('./kopia/open.js');
       return await openKopiaRepository(storage, {
         password: options.password,
+        decodeThreads: options.decodeThreads,
         ...(options.onEvent ? { onEvent: options.onEvent } : {}),
       });
     }
