@@ -103,19 +103,8 @@ export class KopiaDecodePool extends RunPool<WireSettings, WireContent> {
         length: i.packedLength,
       }),
     );
-    // here each plaintext is kept as decoded: a run buffer pays only for a transfer
-    return this.decodeItems(data, contents, async (input, items) => {
-      const plains: Uint8Array[] = [];
-      for (const c of items)
-        plains.push(
-          await decodeContent(
-            this.codec,
-            this.verifyHash,
-            c,
-            input.subarray(c.offset, c.offset + c.length),
-          ),
-        );
-      return plains;
-    });
+    return this.decodeItems(data, contents, (c, stored) =>
+      decodeContent(this.codec, this.verifyHash, c, stored),
+    );
   }
 }

@@ -114,7 +114,7 @@ export interface RunOutput {
 }
 
 /** the plaintexts of a decoded run, as views of its buffer */
-export function cutRun(data: ArrayBuffer, ends: readonly number[]): Uint8Array[] {
+function cutRun(data: ArrayBuffer, ends: readonly number[]): Uint8Array[] {
   const all = new Uint8Array(data);
   return ends.map((end, i) => all.subarray(i === 0 ? 0 : ends[i - 1], end));
 }
@@ -212,7 +212,8 @@ export class RunPool<Init, Item extends RunItem> {
 
   /**
    * Decodes one run: its items' stored bytes lie in `data` (`offset`, `length`). On the calling
-   * thread with `decodeHere` (the same decoder a worker runs), when there are no
+   * thread, item by item with `decodeOne` (the decoder a worker runs; each plaintext keeps its
+   * own buffer here: a run buffer would only pay for a transfer), when there are no
    * workers or, with `inlineWhenBusy`, while every worker has `queuePerWorker` runs in flight (so
    * the calling thread shares the work instead of waiting idle); else in a worker, where `data`
    * is transferred (detached here afterwards) when it spans its whole ArrayBuffer, and copied
@@ -222,13 +223,16 @@ export class RunPool<Init, Item extends RunItem> {
   protected async decodeItems(
     data: Uint8Array,
     items: readonly Item[],
-    decodeHere: (input: Uint8Array, items: readonly Item[]) => Promise<Uint8Array[]>,
+    decodeOne: (item: Item, stored: Uint8Array) => Promise<Uint8Array>,
   ): Promise<Uint8Array[]> {
     if (this.closed) throw new Error(`${this.spec.name}.decode after close()`);
     this.stats.items += items.length;
     if (this.inline()) {
       this.stats.inlineRuns++;
-      return decodeHere(data, items);
+      const out: Uint8Array[] = [];
+      for (const item of items)
+        out.push(await decodeOne(item, data.subarray(item.offset, item.offset + item.length)));
+      return out;
     }
     this.stats.threadedRuns++;
     return new Promise<Uint8Array[]>((resolve, reject) => {

@@ -13,8 +13,6 @@ import { cryptoUsage, resetCryptoUsage, setCryptoPath } from '../crypto/select.j
 import { IntegrityError, UnsupportedFormatError } from '../errors.js';
 import type { RunOutput, WireError, WireInit, WireReply, WireRun, WireUsage } from './run-pool.js';
 
-export { ownBuffer, type RunOutput } from './run-pool.js';
-
 /**
  * Decodes one run: `input` holds the run's stored bytes, `notes` collects what the main thread
  * should hear of (sent back with the answer, also when the run fails).
