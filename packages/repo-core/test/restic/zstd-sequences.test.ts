@@ -6,7 +6,6 @@
  * and leaves the rest to libzstd; damaged and truncated frames fail as ZstdError, nothing else.
  */
 import { randomBytes } from 'node:crypto';
-import { createRequire } from 'node:module';
 
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
@@ -17,16 +16,11 @@ import {
   ZstdError,
   zstdReady,
 } from '../../src/compress/zstd.js';
+import { libzstd } from './libzstd.js';
 import { blockShape, decodeRawLiteralFrame } from '../../src/compress/zstd-sequences.js';
 
-const require = createRequire(import.meta.url);
-const bw = require('@bokuweb/zstd-wasm') as {
-  init(): Promise<void>;
-  compress(b: Uint8Array, level?: number): Uint8Array;
-};
-
 beforeAll(async () => {
-  await bw.init();
+  await libzstd.init();
   await zstdReady();
   forceZstdBackend('wasm');
 });
@@ -118,7 +112,7 @@ describe('frames with Raw literals and FSE-coded sequences', () => {
     let eligible = 0;
     for (const c of cases) {
       const src = repeats(c.seed, c.size);
-      const frame = bw.compress(src, c.level);
+      const frame = libzstd.compress(src, c.level);
       const { blocks, shape } = shapeOf(frame);
       if (!shape.eligible || shape.sequences === 0) continue;
       eligible++;
@@ -141,7 +135,7 @@ describe('frames with Raw literals and FSE-coded sequences', () => {
   it('zstdDecompress takes frames of long sequences, and gets the same bytes either way', async () => {
     const src = Buffer.concat([randomBytes(100_000), Buffer.alloc(900_000, 0x61)]);
     for (const level of [1, 3]) {
-      const frame = bw.compress(src, level);
+      const frame = libzstd.compress(src, level);
       const { shape } = shapeOf(frame);
       expect(shape.eligible).toBe(true);
       expect(src.length / Math.max(1, shape.sequences)).toBeGreaterThanOrEqual(256);
@@ -150,7 +144,7 @@ describe('frames with Raw literals and FSE-coded sequences', () => {
     }
     // many short sequences (below 256 bytes each): libzstd's, same result
     const busy = repeats(77, 300_000);
-    const frame = bw.compress(busy, 3);
+    const frame = libzstd.compress(busy, 3);
     const out = await zstdDecompress(frame, { maxLength: busy.length });
     expect(Buffer.compare(out, busy)).toBe(0);
   });
@@ -161,7 +155,7 @@ describe('frames with Raw literals and FSE-coded sequences', () => {
     let tried = 0;
     for (const c of cases.slice(0, 8)) {
       const src = repeats(c.seed, c.size);
-      const frame = bw.compress(src, c.level);
+      const frame = libzstd.compress(src, c.level);
       const { blocks, shape } = shapeOf(frame);
       if (!shape.eligible || shape.sequences === 0) continue;
       for (let k = 0; k < 40; k++) {
@@ -192,7 +186,7 @@ describe('frames with Raw literals and FSE-coded sequences', () => {
 
   it('a declared size unlike the blocks is refused before a byte is trusted', async () => {
     const src = Buffer.concat([randomBytes(50_000), Buffer.alloc(400_000, 1)]);
-    const frame = bw.compress(src, 3);
+    const frame = libzstd.compress(src, 3);
     const { blocks, shape } = shapeOf(frame);
     expect(shape.eligible).toBe(true);
     expect(() => decodeRawLiteralFrame(frame, blocks, src.length - 1, undefined)).toThrow(
