@@ -2,9 +2,11 @@
 // `open` on every fixture repository made by the real tools: same bytes for every file of the
 // newest snapshot, each file yielded once; and on a copy with one damaged pack, exactly the files
 // `open` cannot read come back as errors naming what is damaged, while the rest still come.
+// With `pieceFd`, pieces decoded in a worker are written straight into the files (`written`).
 import { createHash } from 'node:crypto';
-import { rmSync } from 'node:fs';
-import { dirname } from 'node:path';
+import { closeSync, mkdtempSync, openSync, readFileSync, rmSync, writeSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { openRepository, walk, type Entry, type Repository } from '@salvage/repo-core';
 import {
@@ -53,13 +55,23 @@ async function viaBatches(
   size: number,
   slow = false,
   piecesAbove?: number,
+  /** pieced files go into files here through `pieceFd`; counts the pieces that came written */
+  sinks?: { dir: string; written: number },
 ): Promise<(string | Error)[]> {
   const out: (string | Error)[] = [];
   for (let at = 0; at < files.length; at += size) {
     const batch = files.slice(at, at + size);
     const seen = new Set<number>();
     const assembling = new Map<number, { buf: Buffer; got: number }>();
-    const options = { ...(slow ? { concurrency: 1 } : {}), piecesAbove };
+    const fds = new Map<number, number>();
+    const pieceFd = sinks
+      ? (i: number) => {
+          let fd = fds.get(i);
+          if (fd === undefined) fds.set(i, (fd = openSync(join(sinks.dir, `${at + i}`), 'w+')));
+          return Promise.resolve(fd);
+        }
+      : undefined;
+    const options = { ...(slow ? { concurrency: 1 } : {}), piecesAbove, pieceFd };
     for await (const f of repo.readFiles!(batch, options)) {
       // a consumer that holds each file a while: runs finish while the generator is suspended
       if (slow) await new Promise((r) => setTimeout(r, 2));
@@ -70,17 +82,27 @@ async function viaBatches(
         expect(f.start + f.data.length).toBeLessThanOrEqual(entry.size);
         let a = assembling.get(f.index);
         if (!a) assembling.set(f.index, (a = { buf: Buffer.alloc(entry.size), got: 0 }));
-        a.buf.set(f.data, f.start);
-        a.got += f.data.length;
+        if (f.written) {
+          expect(sinks).toBeDefined();
+          expect(f.data.length).toBe(0);
+          sinks!.written++;
+        } else if (sinks) {
+          expect(f.data.length).toBe(f.length);
+          writeSync(fds.get(f.index)!, f.data, 0, f.data.length, f.start);
+        } else a.buf.set(f.data, f.start);
+        a.got += f.length;
         if (!f.last) continue;
         expect(a.got).toBeGreaterThanOrEqual(entry.size);
         seen.add(f.index);
-        out[at + f.index] = sha(a.buf);
+        out[at + f.index] = sinks
+          ? sha(readFileSync(join(sinks.dir, `${at + f.index}`)))
+          : sha(a.buf);
         continue;
       }
       seen.add(f.index);
       out[at + f.index] = f.error ?? sha(f.data);
     }
+    for (const fd of fds.values()) closeSync(fd);
     expect(seen.size).toBe(batch.length);
   }
   return out;
@@ -105,6 +127,15 @@ for (const fx of loadFixtures()) {
         // large files in pieces: every non-empty file, then only those above 1000 bytes
         expect(await viaBatches(repo, files, files.length, false, 0)).toEqual(expected);
         expect(await viaBatches(repo, files, 7, false, 1000)).toEqual(expected);
+        // pieces written by whoever decodes them (a decode worker: 1 on 2 cores or more)
+        const dir = mkdtempSync(join(tmpdir(), 'salvage-readfiles-'));
+        try {
+          const sinks = { dir, written: 0 };
+          expect(await viaBatches(repo, files, files.length, false, 0, sinks)).toEqual(expected);
+          if (fx.format === 'restic') expect(sinks.written).toBeGreaterThan(0);
+        } finally {
+          rmSync(dir, { recursive: true, force: true });
+        }
       } finally {
         await repo.close();
       }
@@ -128,7 +159,14 @@ describe('readFiles with a damaged pack', () => {
           expect(bad).toBeLessThan(files.length);
           const whole = await viaBatches(repo, files, files.length);
           const pieced = await viaBatches(repo, files, files.length, false, 0);
-          for (const got of [whole, pieced])
+          const dir = mkdtempSync(join(tmpdir(), 'salvage-readfiles-'));
+          let sunk: (string | Error)[];
+          try {
+            sunk = await viaBatches(repo, files, files.length, false, 0, { dir, written: 0 });
+          } finally {
+            rmSync(dir, { recursive: true, force: true });
+          }
+          for (const got of [whole, pieced, sunk])
             got.forEach((g, i) => {
               const want = expected[i]!;
               if (typeof want === 'string') expect(g).toBe(want);

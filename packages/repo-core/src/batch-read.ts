@@ -15,6 +15,7 @@
 
 import { IntegrityError } from './errors.js';
 import type { FileData, FilePiece } from './model.js';
+import type { Sink } from './util/sinks.js';
 
 /** one chunk of one file: its id (equal ids are fetched once) and where it goes in the file */
 export interface PlacedChunk {
@@ -34,8 +35,15 @@ export interface FileLayout {
 export interface RunSource {
   /** distinct chunk keys → runs, each read with one request, in storage order */
   plan(keys: readonly string[]): string[][];
-  /** the verified plaintexts of one run, in run order */
-  fetch(run: readonly string[]): Promise<Uint8Array[]>;
+  /**
+   * the verified plaintexts of one run, in run order. `sinks[k]` asks for chunk k to be written
+   * into files instead (util/sinks.ts); such a chunk comes back empty when it was, else as its
+   * plaintext (a source may ignore sinks, e.g. where it decodes on this thread)
+   */
+  fetch(
+    run: readonly string[],
+    sinks?: readonly (readonly Sink[] | undefined)[],
+  ): Promise<Uint8Array[]>;
   /** one chunk on its own, trying every stored copy (after its run failed) */
   fetchOne(key: string): Promise<Uint8Array>;
 }
@@ -54,6 +62,8 @@ export interface BatchReadOptions {
   describe?: (file: number) => string;
   /** files larger than this are yielded in pieces (model.ts ReadFilesOptions) */
   piecesAbove?: number;
+  /** a descriptor open for writing for a pieced file (model.ts ReadFilesOptions `pieceFd`) */
+  pieceFd?: (file: number) => Promise<number>;
 }
 
 export async function* readFilesInStorageOrder(
@@ -69,9 +79,19 @@ export async function* readFilesInStorageOrder(
   const pieced = layouts.map((l) => l.size > piecesAbove);
   /** files and pieces ready to be yielded, in order */
   const out: FileData[] = [];
+  /** pieced files' descriptors (options.pieceFd), asked for once each */
+  const fds = new Map<number, Promise<number>>();
+  /** runs in flight that may write into each file (through sinks) */
+  const holds = new Map<number, number>();
+  /** failed pieced files whose error waits for those runs: the owner closes the file on it */
+  const held = new Set<number>();
   const describe = options.describe ?? ((i: number) => `file #${i}`);
 
   const finish = (i: number): void => {
+    if ((holds.get(i) ?? 0) > 0) {
+      held.add(i); // its error comes once no run can write into it any more (release)
+      return;
+    }
     const error = failed[i];
     if (error) out.push({ index: i, error });
     else if (!pieced[i]) out.push({ index: i, data: buffers[i] ?? new Uint8Array(0) });
@@ -99,12 +119,13 @@ export async function* readFilesInStorageOrder(
     }
   });
 
-  const place = (key: string, data: Uint8Array | Error): void => {
+  /** `written`: the chunk is already in its files (sinks), `data` is empty */
+  const place = (key: string, data: Uint8Array | Error, written = false): void => {
     for (const u of uses.get(key)!) {
       const i = u.file;
       if (missing[i] === 0) continue; // already failed and yielded
       if (data instanceof Error) failed[i] ??= data;
-      else if (!failed[i] && data.length !== u.length) {
+      else if (!failed[i] && !written && data.length !== u.length) {
         failed[i] = new IntegrityError(
           `${describe(i)}: chunk ${key} is ${data.length} bytes where the file needs ${u.length}`,
         );
@@ -123,7 +144,9 @@ export async function* readFilesInStorageOrder(
           index: i,
           piece: true,
           start: u.start,
+          length: u.length,
           data: data as Uint8Array,
+          written,
           last,
         };
         out.push(piece);
@@ -146,18 +169,75 @@ export async function* readFilesInStorageOrder(
   let wake: (() => void) | undefined;
   let fatal: unknown;
 
+  /**
+   * sinks for the run's chunks whose every live use is a piece of a file (options.pieceFd), and
+   * the files they write into, held until the run settles
+   */
+  const sinksFor = async (
+    run: readonly string[],
+  ): Promise<{ sinks: (Sink[] | undefined)[]; files: number[] } | undefined> => {
+    const pieceFd = options.pieceFd;
+    if (!pieceFd) return undefined;
+    const live = (u: Use) => missing[u.file]! > 0 && !failed[u.file];
+    const wanted = run.map((key) => {
+      const us = uses.get(key)!.filter(live);
+      return us.length > 0 && us.every((u) => pieced[u.file]) ? us : undefined;
+    });
+    if (wanted.every((w) => w === undefined)) return undefined;
+    const files = [...new Set(wanted.flatMap((us) => (us ?? []).map((u) => u.file)))];
+    const opened = new Map<number, number>();
+    for (const i of files) {
+      let fd = fds.get(i);
+      if (!fd) fds.set(i, (fd = pieceFd(i)));
+      try {
+        opened.set(i, await fd);
+      } catch (e) {
+        failed[i] ??= e instanceof Error ? e : new Error(String(e));
+      }
+    }
+    const sinks = wanted.map((us) => {
+      const ok = us?.filter((u) => opened.has(u.file) && live(u));
+      return ok && ok.length === us!.length
+        ? ok.map((u) => ({ fd: opened.get(u.file)!, pos: u.start, length: u.length }))
+        : undefined;
+    });
+    const holding = files.filter((i) => opened.has(i));
+    for (const i of holding) holds.set(i, (holds.get(i) ?? 0) + 1);
+    return { sinks, files: holding };
+  };
+
+  /** the run that held these files settled: failures waiting for it are yielded */
+  const release = (files: readonly number[]): void => {
+    for (const i of files) {
+      const n = holds.get(i)! - 1;
+      if (n > 0) holds.set(i, n);
+      else {
+        holds.delete(i);
+        if (held.delete(i)) finish(i);
+      }
+    }
+  };
+
   const fetchRun = async (run: readonly string[]): Promise<void> => {
     let datas: Uint8Array[] | undefined;
+    const sunk = await sinksFor(run);
     try {
-      datas = await source.fetch(run);
+      datas = await source.fetch(run, sunk?.sinks);
     } catch {
       // one bad chunk must not fail its neighbours: fetch each on its own, trying every copy
+    } finally {
+      if (sunk) release(sunk.files);
     }
     for (let k = 0; k < run.length; k++) {
       const key = run[k]!;
       let d: Uint8Array | Error;
-      if (datas) d = datas[k]!;
-      else {
+      if (datas) {
+        d = datas[k]!;
+        if (sunk?.sinks[k] && d.length === 0) {
+          place(key, d, true);
+          continue;
+        }
+      } else {
         try {
           d = await source.fetchOne(key);
         } catch (e) {
@@ -200,6 +280,13 @@ export async function* readFilesInStorageOrder(
     }
   } finally {
     next = runs.length; // stop launching when the consumer leaves early
+    // runs still in flight may write into files (sinks): the caller closes them once this ends
+    while (inflight > 0) {
+      await new Promise<void>((resolve) => {
+        wake = resolve;
+      });
+      wake = undefined;
+    }
   }
   // every file was yielded: a file left here would be a bug in the plan, never silently dropped
   const left = missing.findIndex((m) => m > 0);

@@ -139,6 +139,13 @@ export interface ReadFilesOptions extends OpenOptions {
    * other files' (default: every file whole).
    */
   piecesAbove?: number;
+  /**
+   * For a file read in pieces: a descriptor of its (temporary) file, open for writing, asked
+   * for once before its first chunk is read. Whoever decodes a chunk (a worker thread) may then
+   * write it there at once, and its piece comes with `written` (Node.js only). The descriptor
+   * must stay open until the file's last piece or error is yielded, or the iteration ends.
+   */
+  pieceFd?: (file: number) => Promise<number>;
 }
 
 /**
@@ -164,13 +171,17 @@ export type FileData =
  * A piece of a file read in pieces: `data` belongs at byte `start` of the file. Pieces come in
  * storage order, not file order; a chunk used twice comes twice (sharing its bytes). The piece
  * that completes the file has `last`. A file that fails after some of its pieces were yielded
- * is then yielded once with its `error` (no `last` piece), and nothing more of it.
+ * is then yielded once with its `error` (no `last` piece), and nothing more of it. With
+ * `written` the bytes are already in the file (`pieceFd`) and `data` is empty.
  */
 export interface FilePiece {
   readonly index: number;
   readonly piece: true;
   readonly start: number;
+  /** bytes of the file this piece covers */
+  readonly length: number;
   readonly data: Uint8Array;
+  readonly written: boolean;
   readonly last: boolean;
   readonly error?: undefined;
 }

@@ -205,6 +205,7 @@ export class KopiaRepository implements Repository {
       signal: options?.signal,
       describe: (i) => `file ${files[i]!.displayName}`,
       piecesAbove: options?.piecesAbove,
+      pieceFd: options?.pieceFd,
     });
   }
 

@@ -69,9 +69,9 @@ export function blobRunSource(
       if (cur.length > 0) runs.push(cur.map((l) => l.id));
       return runs;
     },
-    async fetch(run) {
+    async fetch(run, sinks) {
       if (run.length === 1 && run[0] === ZERO_CHUNK_ID) return [new Uint8Array(ZERO_CHUNK_SIZE)];
-      return loader.loadRun(run.map(locate));
+      return loader.loadRun(run.map(locate), sinks);
     },
     fetchOne(key) {
       if (key === ZERO_CHUNK_ID) return Promise.resolve(new Uint8Array(ZERO_CHUNK_SIZE));

@@ -13,6 +13,7 @@ import type { BlobCache } from '../cache/blob-cache.js';
 import type { BlobIndex, BlobLocation, BlobType } from './blob-index.js';
 import type { ResticKey } from './crypto.js';
 import { RecentValues } from '../util/recent.js';
+import type { Sink } from '../util/sinks.js';
 import { packName } from './layout.js';
 import type { DecodePool } from './decode-pool.js';
 import { decodeBlob } from './pack.js';
@@ -110,10 +111,16 @@ export class BlobLoader {
 
   /**
    * Blobs that lie in one pack in ascending, non-overlapping order, read with one request.
-   * Returns their plaintexts in the same order.
+   * Returns their plaintexts in the same order. `sinks` (util/sinks.ts): where blobs go in files
+   * open for writing; a blob decoded in the pool is written there and comes back empty, any
+   * other comes back as its plaintext (sinks are a request, the caller checks which happened).
    */
-  async loadRun(run: readonly BlobLocation[]): Promise<Uint8Array[]> {
-    if (!run.every((l) => l.type === 'data')) return this.#readRun(run);
+  async loadRun(
+    run: readonly BlobLocation[],
+    sinks?: readonly (readonly Sink[] | undefined)[],
+  ): Promise<Uint8Array[]> {
+    // blobs bound for files are not shared: their bytes never come back to be kept
+    if (sinks || !run.every((l) => l.type === 'data')) return this.#readRun(run, sinks);
     // data blobs decoded recently (or being decoded now) are shared; the rest read as one span
     return this.#recent.share(
       run,
@@ -122,7 +129,10 @@ export class BlobLoader {
     );
   }
 
-  async #readRun(run: readonly BlobLocation[]): Promise<Uint8Array[]> {
+  async #readRun(
+    run: readonly BlobLocation[],
+    sinks?: readonly (readonly Sink[] | undefined)[],
+  ): Promise<Uint8Array[]> {
     const head = run[0]!;
     const last = run[run.length - 1]!;
     const start = head.offset;
@@ -152,7 +162,7 @@ export class BlobLoader {
       end - start >= (this.options.poolMinBytes ?? POOL_MIN_BYTES) &&
       run.every((l) => l.type === 'data')
     )
-      return pool.decode(bytes, start, run);
+      return pool.decode(bytes, start, run, sinks);
     const out: Uint8Array[] = [];
     for (const loc of run) {
       const stored = bytes.subarray(loc.offset - start, loc.offset - start + loc.length);

@@ -15,6 +15,7 @@ import {
   type RunItem,
   type RunPoolOptions,
 } from '../util/run-pool.js';
+import type { Sink } from '../util/sinks.js';
 import { workerScript } from '../util/worker-script.js';
 import type { BlobLocation } from './blob-index.js';
 import type { ResticKey } from './crypto.js';
@@ -72,22 +73,31 @@ export class DecodePool extends RunPool<WireKey, WireBlob> {
    * Verify and decode the blobs of `run`, whose stored bytes are `data` starting at pack offset
    * `start`. Resolves with their plaintexts in order, or rejects with the first blob's failure.
    * When threaded and `data` spans its whole ArrayBuffer, that buffer is transferred (detached
-   * here afterwards); otherwise it is copied first.
+   * here afterwards); otherwise it is copied first. A blob with `sinks[i]` is written there by
+   * the thread that decodes it and comes back empty (util/sinks.ts).
    */
-  decode(data: Uint8Array, start: number, run: readonly BlobLocation[]): Promise<Uint8Array[]> {
+  decode(
+    data: Uint8Array,
+    start: number,
+    run: readonly BlobLocation[],
+    sinks?: readonly (readonly Sink[] | undefined)[],
+  ): Promise<Uint8Array[]> {
     const blobs = run.map(
-      (l): WireBlob => ({
+      (l, i): WireBlob => ({
         id: l.id,
         type: l.type,
         packId: l.packId,
         uncompressedLength: l.uncompressedLength,
         offset: l.offset - start,
         length: l.length,
+        sinks: sinks?.[i],
       }),
     );
     // inline, each blob keeps its own buffer: one fresh buffer per run costs page faults that
     // per-blob buffers, reused by the allocator, do not (decoding the mixed set's 460 MB on one
     // thread: ~600 ms blob by blob, ~670 ms into 8 MiB runs)
-    return this.decodeItems(data, blobs, (b, stored) => decodeBlob(this.key, stored, b));
+    return this.decodeItems(data, blobs, (b, stored, into) =>
+      decodeBlob(this.key, stored, b, into),
+    );
   }
 }

@@ -13,6 +13,7 @@ import { sha256Hex } from '../crypto/sha256.js';
 import { IntegrityError } from '../errors.js';
 import type { Storage } from '../storage/storage.js';
 import type { RunOutput } from '../util/run-pool.js';
+import { SinkScratch, writeSinks, type Sink } from '../util/sinks.js';
 import type { BlobType } from './blob-index.js';
 import { decryptObject, DecryptError, OVERHEAD, type ResticKey } from './crypto.js';
 import { toHex } from './ids.js';
@@ -177,28 +178,48 @@ export async function decodeBlob(
   return plain;
 }
 
+/** this thread's buffer for plaintexts that go to sinks (decodeBlobRun) */
+const sinkScratch = new SinkScratch();
+
 /**
  * Verify and decode a run of blobs whose stored bytes lie in `input` (each at its `offset`,
  * `length`) into one new buffer, each blob straight into its slot (its plaintext length is known
- * from the index), so the run crosses back from a worker thread as one transferred buffer.
+ * from the index), so the run crosses back from a worker thread as one transferred buffer. A
+ * blob with sinks (util/sinks.ts) is decoded into this thread's reused scratch instead, written
+ * to its sinks at once, and takes no room in the answer (an empty slot).
  */
 export async function decodeBlobRun(
   key: ResticKey,
   input: Uint8Array,
-  blobs: readonly (BlobRef & { readonly offset: number; readonly length: number })[],
+  blobs: readonly (BlobRef & {
+    readonly offset: number;
+    readonly length: number;
+    readonly sinks?: readonly Sink[];
+  })[],
 ): Promise<RunOutput> {
   const ends: number[] = [];
   let total = 0;
-  for (const b of blobs) ends.push((total += plainLength(b)));
+  let sunk = 0;
+  for (const b of blobs) {
+    if (b.sinks) sunk = Math.max(sunk, plainLength(b));
+    else total += plainLength(b);
+    ends.push(total);
+  }
   const out = new Uint8Array(total);
-  for (let i = 0; i < blobs.length; i++) {
-    const b = blobs[i]!;
-    await decodeBlob(
-      key,
-      input.subarray(b.offset, b.offset + b.length),
-      b,
-      out.subarray(i === 0 ? 0 : ends[i - 1]!, ends[i]),
-    );
+  const scratch = sunk > 0 ? sinkScratch.take(sunk) : undefined;
+  try {
+    for (let i = 0; i < blobs.length; i++) {
+      const b = blobs[i]!;
+      const stored = input.subarray(b.offset, b.offset + b.length);
+      if (b.sinks) {
+        const plain = await decodeBlob(key, stored, b, scratch!.buf.subarray(0, plainLength(b)));
+        writeSinks(plain, b.sinks, `pack ${b.packId}, ${b.type} blob ${b.id}`);
+      } else {
+        await decodeBlob(key, stored, b, out.subarray(i === 0 ? 0 : ends[i - 1]!, ends[i]));
+      }
+    }
+  } finally {
+    scratch?.release();
   }
   return { data: out.buffer, ends };
 }

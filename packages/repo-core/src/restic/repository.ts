@@ -277,6 +277,7 @@ export class ResticRepository implements Repository {
       signal: options?.signal,
       describe: (i) => `file ${files[i]!.displayName}`,
       piecesAbove: options?.piecesAbove,
+      pieceFd: options?.pieceFd,
     });
   }
 

@@ -200,7 +200,9 @@ export class LocalStorage implements Storage {
   }
 
   async #readAt(fh: FileHandle, name: string, offset: number, length: number): Promise<Uint8Array> {
-    const out = new Uint8Array(length);
+    // not zeroed (every byte is read into it, or it is dropped with the error), with its own
+    // ArrayBuffer (a decode worker can take it), and a Uint8Array: a Buffer's slice() is a view
+    const out = new Uint8Array(Buffer.allocUnsafeSlow(length).buffer, 0, length);
     let done = 0;
     while (done < length) {
       const { bytesRead } = await fh.read(out, done, length - done, offset + done);

@@ -20,7 +20,11 @@ import type { Worker } from 'node:worker_threads';
 
 import { cryptoPreference, cryptoUsage, type CryptoPreference } from '../crypto/select.js';
 import { IntegrityError, UnsupportedFormatError } from '../errors.js';
+import { SinkScratch, SUNK, writeSinks, type Sink } from './sinks.js';
 import { cores, onWorkerLost, workerThreads } from './worker-script.js';
+
+/** this thread's buffers for sunk items decoded inline (several runs may decode here at once) */
+const inlineScratch = new SinkScratch(4);
 
 export type WireUsage = Record<string, { fast: number; portable: number }>;
 
@@ -140,6 +144,11 @@ export function ownBuffer(plain: Uint8Array): ArrayBuffer {
 export interface RunItem {
   readonly offset: number;
   readonly length: number;
+  /**
+   * where its plaintext is written by the thread that decodes it (util/sinks.ts); the item then
+   * comes back empty (SUNK)
+   */
+  readonly sinks?: readonly Sink[];
 }
 
 /** What a format supplies to the pool. */
@@ -218,20 +227,37 @@ export class RunPool<Init, Item extends RunItem> {
    * the calling thread shares the work instead of waiting idle); else in a worker, where `data`
    * is transferred (detached here afterwards) when it spans its whole ArrayBuffer, and copied
    * first otherwise. Resolves with the plaintexts in order, or rejects with the first item's
-   * failure.
+   * failure. An item with sinks is written to them by the thread that decodes it and comes back
+   * empty; inline, `decodeOne` is then given `into`, a reused buffer of the sinks' length, to
+   * decode into where it can.
    */
   protected async decodeItems(
     data: Uint8Array,
     items: readonly Item[],
-    decodeOne: (item: Item, stored: Uint8Array) => Promise<Uint8Array>,
+    decodeOne: (item: Item, stored: Uint8Array, into?: Uint8Array) => Promise<Uint8Array>,
   ): Promise<Uint8Array[]> {
     if (this.closed) throw new Error(`${this.spec.name}.decode after close()`);
     this.stats.items += items.length;
     if (this.inline()) {
       this.stats.inlineRuns++;
       const out: Uint8Array[] = [];
-      for (const item of items)
-        out.push(await decodeOne(item, data.subarray(item.offset, item.offset + item.length)));
+      for (const item of items) {
+        const stored = data.subarray(item.offset, item.offset + item.length);
+        if (!item.sinks || item.sinks.length === 0) {
+          out.push(await decodeOne(item, stored));
+          continue;
+        }
+        // into a reused buffer, written at once: its plaintext never needs a buffer of its own
+        const length = item.sinks[0]!.length;
+        const scratch = inlineScratch.take(length);
+        try {
+          const plain = await decodeOne(item, stored, scratch.buf.subarray(0, length));
+          writeSinks(plain, item.sinks, this.spec.describe([item]));
+        } finally {
+          scratch.release();
+        }
+        out.push(SUNK);
+      }
       return out;
     }
     this.stats.threadedRuns++;

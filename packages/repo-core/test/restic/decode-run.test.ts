@@ -3,9 +3,13 @@
  * every pack of every restic fixture (uncompressed v1 and v2-off,
  * compressed v2-auto and v2-max), a whole pack decoded as one run equals its blobs decoded one
  * by one; concurrent decodes on one thread, which share its scratch buffer for compressed blobs,
- * do not mix; a blob that fails verification leaves its slot untouched and names pack and blob.
+ * do not mix; a blob that fails verification leaves its slot untouched and names pack and blob;
+ * blobs with sinks (util/sinks.ts) are written into a file at their places (every other blob of
+ * the run still comes back), a sink of the wrong length is refused before anything is written.
  */
+import { closeSync, mkdtempSync, openSync, readFileSync, rmSync } from 'node:fs';
 import { readdir, readFile, stat } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
 import { afterEach, describe, expect, it } from 'vitest';
@@ -21,6 +25,7 @@ import {
 } from '../../src/restic/pack.js';
 import { ResticRepository } from '../../src/restic/repository.js';
 import { LocalStorage } from '../../src/storage/local.js';
+import type { Sink } from '../../src/util/sinks.js';
 
 const RESTIC = loadFixtures().filter((f) => f.format === 'restic');
 
@@ -112,6 +117,77 @@ describe.each(RESTIC.map((f) => [f.name, f] as const))('%s', (_name, f) => {
       await expect(decodeBlob(repo.key, ok, b, new Uint8Array(plainLength(b) + 1))).rejects.toThrow(
         /bytes where .* were expected/,
       );
+    }
+  });
+});
+
+describe('decodeBlobRun with sinks', () => {
+  const f = RESTIC.find((x) => x.name.includes('auto')) ?? RESTIC[0]!;
+  it(`${f.name}: every other blob goes to a file (twice), the rest come back`, async () => {
+    const { repo, packs } = await packsOf(f.name, f.password);
+    const dir = mkdtempSync(join(tmpdir(), 'salvage-sinks-'));
+    try {
+      for (const p of packs) {
+        const singles = await Promise.all(
+          p.blobs.map((b) =>
+            decodeBlob(repo.key, p.bytes.subarray(b.offset, b.offset + b.length), b),
+          ),
+        );
+        const file = join(dir, p.id);
+        const fd = openSync(file, 'w+');
+        let at = 0;
+        const places: { pos: number; blob: number }[] = [];
+        const sunk = p.blobs.map((b, i): Sink[] | undefined => {
+          if (i % 2 === 1) return undefined;
+          const len = plainLength(b);
+          const sinks = [0, 1].map(() => {
+            places.push({ pos: at, blob: i });
+            const s = { fd, pos: at, length: len };
+            at += len + 3;
+            return s;
+          });
+          return sinks;
+        });
+        let run;
+        try {
+          run = await decodeBlobRun(
+            repo.key,
+            p.bytes,
+            p.blobs.map((b, i) => ({ ...b, sinks: sunk[i] })),
+          );
+        } finally {
+          closeSync(fd);
+        }
+        const all = new Uint8Array(run.data);
+        p.blobs.forEach((b, i) => {
+          const from = i === 0 ? 0 : run.ends[i - 1]!;
+          const got = all.subarray(from, run.ends[i]);
+          if (sunk[i]) expect(got.length).toBe(0);
+          else expect(Buffer.from(got).equals(Buffer.from(singles[i]!))).toBe(true);
+        });
+        const written = readFileSync(file);
+        for (const { pos, blob } of places) {
+          const want = singles[blob]!;
+          expect(written.subarray(pos, pos + want.length).equals(Buffer.from(want))).toBe(true);
+        }
+      }
+      // a sink whose length is not the blob's: an IntegrityError, the file untouched
+      const p = packs[0]!;
+      const b = p.blobs[0]!;
+      const file = join(dir, 'wrong');
+      const fd = openSync(file, 'w+');
+      try {
+        const err = await decodeBlobRun(repo.key, p.bytes, [
+          { ...b, sinks: [{ fd, pos: 0, length: plainLength(b) + 1 }] },
+        ]).catch((e: unknown) => e);
+        expect(err).toBeInstanceOf(IntegrityError);
+        expect((err as Error).message).toContain(b.id);
+      } finally {
+        closeSync(fd);
+      }
+      expect(readFileSync(file).length).toBe(0);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
     }
   });
 });

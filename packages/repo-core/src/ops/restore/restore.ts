@@ -455,13 +455,20 @@ export async function restore(
       try {
         const stream = r.readFiles!(
           items.map((i) => i.entry),
-          { signal: options.signal, piecesAbove: BATCH_FILE_MAX },
+          {
+            signal: options.signal,
+            piecesAbove: BATCH_FILE_MAX,
+            // the thread that decodes a piece writes it at once, while it is in that core's cache;
+            // --sparse (holes) and --verify (a hash per piece) write here, piece by piece
+            pieceFd: options.sparse || options.verify ? undefined : (i) => pieces.fd(i),
+          },
         );
         for await (const f of stream) {
           arrivals++;
           const item = items[f.index]!;
           if (f.piece) {
-            await pieces.piece(f.index, f.start, f.data);
+            if (f.written) pieces.written(f.index, f.length);
+            else await pieces.piece(f.index, f.start, f.data);
             if (f.last) {
               handled[f.index] = true;
               writes.push(finishPieced(item, pieces, f.index));
