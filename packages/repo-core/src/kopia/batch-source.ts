@@ -66,8 +66,13 @@ export function contentRunSource(contents: ContentReader, objects: ObjectReader)
       }
       return runs;
     },
-    async fetch(run) {
-      const raws = await contents.fetchGroup(run.map((k) => contents.info(partOf(k).content)));
+    async fetch(run, sinks) {
+      // an object-compressed part's content is not its bytes yet: never sunk
+      const direct = sinks?.map((s, i) => (partOf(run[i]!).compressed ? undefined : s));
+      const raws = await contents.fetchGroup(
+        run.map((k) => contents.info(partOf(k).content)),
+        direct?.some((s) => s !== undefined) ? direct : undefined,
+      );
       return Promise.all(raws.map((raw, i) => objects.finishPart(partOf(run[i]!), raw)));
     },
     fetchOne(key) {

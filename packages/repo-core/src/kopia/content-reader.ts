@@ -15,6 +15,7 @@ import type { ContentIndex, ContentInfo } from './content-index.js';
 import { decodeContent, hashMatches, type KopiaCodec } from './decode-content.js';
 import type { KopiaDecodePool } from './decode-pool.js';
 import { RecentValues } from '../util/recent.js';
+import type { Sink } from '../util/sinks.js';
 import { parseContentId, type BlobId, type ContentId } from './ids.js';
 
 /** largest pack range fetched in one request when coalescing neighbours */
@@ -117,7 +118,12 @@ export class ContentReader {
    * the plaintexts of one planned run, in order; contents decoded recently (or being decoded now)
    * are shared (util/recent.ts), the rest are read as one span
    */
-  fetchGroup(infos: readonly ContentInfo[]): Promise<Uint8Array[]> {
+  fetchGroup(
+    infos: readonly ContentInfo[],
+    sinks?: readonly (readonly Sink[] | undefined)[],
+  ): Promise<Uint8Array[]> {
+    // contents bound for files are not shared: their bytes never come back to be kept
+    if (sinks) return this.fetchSpan(infos, sinks);
     return this.recent.share(
       infos,
       (i) => i.contentId,
@@ -125,15 +131,22 @@ export class ContentReader {
     );
   }
 
-  private async fetchSpan(infos: readonly ContentInfo[]): Promise<Uint8Array[]> {
+  /**
+   * `sinks` (util/sinks.ts): where contents go in files open for writing; a content decoded in
+   * the pool is written there and comes back empty, any other as its plaintext
+   */
+  private async fetchSpan(
+    infos: readonly ContentInfo[],
+    sinks?: readonly (readonly Sink[] | undefined)[],
+  ): Promise<Uint8Array[]> {
     const first = infos[0];
     if (!first) return [];
-    if (infos.length === 1) return [await this.get(first.contentId)];
+    if (infos.length === 1 && !sinks?.[0]) return [await this.get(first.contentId)];
     const last = infos[infos.length - 1]!;
     const end = last.packOffset + last.packedLength;
     const range = await this.readRange(first, first.packOffset, end - first.packOffset);
     if (this.pooled(infos, range.length))
-      return this.o.pool!.decode(range, first.packOffset, infos);
+      return this.o.pool!.decode(range, first.packOffset, infos, sinks);
     const out: Uint8Array[] = [];
     for (const info of infos) {
       const off = info.packOffset - first.packOffset;

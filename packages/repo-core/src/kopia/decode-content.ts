@@ -17,6 +17,10 @@ import { createEccStrip } from './ecc.js';
 import { parseContentId, toHex } from './ids.js';
 import { concatBytes } from '../util/concat.js';
 import { ownBuffer, type RunOutput } from '../util/run-pool.js';
+import { SinkScratch, SUNK, writeSinks, type Sink } from '../util/sinks.js';
+
+/** this thread's buffer for contents that go to sinks (decodeContentRun) */
+const sinkScratch = new SinkScratch();
 
 /** The repository settings a content codec is built from (names and secrets only). */
 export interface KopiaCodecSettings {
@@ -124,43 +128,59 @@ export async function decodeContent(
  * into its slot (its length is the index's originalLength), any other copied there as soon as it
  * is decoded, so at most one content's plaintext is held besides it. Should a content's length differ from the index's (an index that cannot
  * know it, e.g. v1 with ECC), the rest are gathered and joined at the end instead. A single
- * content keeps its own buffer. Worker threads and the calling thread (decode-pool.ts) both
- * decode runs this way.
+ * content keeps its own buffer. A content with sinks (util/sinks.ts) is decoded into this thread's
+ * reused scratch instead, written to its sinks at once, and takes no room in the answer. Worker
+ * threads and the calling thread (decode-pool.ts) both decode runs this way.
  */
 export async function decodeContentRun(
   codec: KopiaCodec,
   verifyHash: boolean,
   input: Uint8Array,
-  contents: readonly (ContentTarget & { readonly offset: number; readonly length: number })[],
+  contents: readonly (ContentTarget & {
+    readonly offset: number;
+    readonly length: number;
+    readonly sinks?: readonly Sink[];
+  })[],
 ): Promise<RunOutput> {
-  const one = (c: ContentTarget & { readonly offset: number; readonly length: number }) =>
-    decodeContent(codec, verifyHash, c, input.subarray(c.offset, c.offset + c.length));
-  if (contents.length === 1) {
-    const plain = await one(contents[0]!);
+  const stored = (c: { readonly offset: number; readonly length: number }) =>
+    input.subarray(c.offset, c.offset + c.length);
+  if (contents.length === 1 && !contents[0]!.sinks) {
+    const plain = await decodeContent(codec, verifyHash, contents[0]!, stored(contents[0]!));
     return { data: ownBuffer(plain), ends: [plain.length] };
   }
   const ends: number[] = [];
   let total = 0;
-  for (const c of contents) ends.push((total += c.originalLength));
+  let sunk = 0;
+  for (const c of contents) {
+    if (c.sinks) sunk = Math.max(sunk, c.originalLength);
+    else total += c.originalLength;
+    ends.push(total);
+  }
   const out = new Uint8Array(total);
+  const scratch = sunk > 0 ? sinkScratch.take(sunk) : undefined;
   let plains: Uint8Array[] | undefined;
-  for (let i = 0; i < contents.length; i++) {
-    const c = contents[i]!;
-    const slot = plains ? undefined : out.subarray(i === 0 ? 0 : ends[i - 1]!, ends[i]);
-    const plain = await decodeContent(
-      codec,
-      verifyHash,
-      c,
-      input.subarray(c.offset, c.offset + c.length),
-      slot,
-    );
-    if (plain === slot) continue; // decrypted in place
-    if (!plains && plain.length === c.originalLength) {
-      out.set(plain, i === 0 ? 0 : ends[i - 1]);
-    } else {
-      plains ??= ends.slice(0, i).map((end, j) => out.subarray(j === 0 ? 0 : ends[j - 1], end));
-      plains.push(plain);
+  try {
+    for (let i = 0; i < contents.length; i++) {
+      const c = contents[i]!;
+      if (c.sinks) {
+        const into = scratch!.buf.subarray(0, c.originalLength);
+        const plain = await decodeContent(codec, verifyHash, c, stored(c), into);
+        writeSinks(plain, c.sinks, `content ${c.contentId}`);
+        plains?.push(SUNK);
+        continue;
+      }
+      const slot = plains ? undefined : out.subarray(i === 0 ? 0 : ends[i - 1]!, ends[i]);
+      const plain = await decodeContent(codec, verifyHash, c, stored(c), slot);
+      if (plain === slot) continue; // decrypted in place
+      if (!plains && plain.length === c.originalLength) {
+        out.set(plain, i === 0 ? 0 : ends[i - 1]);
+      } else {
+        plains ??= ends.slice(0, i).map((end, j) => out.subarray(j === 0 ? 0 : ends[j - 1], end));
+        plains.push(plain);
+      }
     }
+  } finally {
+    scratch?.release();
   }
   if (!plains) return { data: out.buffer, ends };
   let at = 0;

@@ -20,6 +20,7 @@ import {
   type RunItem,
   type RunPoolOptions,
 } from '../util/run-pool.js';
+import type { Sink } from '../util/sinks.js';
 import { workerScript } from '../util/worker-script.js';
 import type { ContentInfo } from './content-index.js';
 import {
@@ -90,21 +91,29 @@ export class KopiaDecodePool extends RunPool<WireSettings, WireContent> {
    * Decode and verify the contents `infos` (ascending in one pack), whose stored bytes are
    * `data` starting at pack offset `start`. Resolves with their plaintexts in order, or rejects
    * with the first content's failure. When threaded and `data` spans its whole ArrayBuffer,
-   * that buffer is transferred (detached here afterwards); otherwise it is copied first.
+   * that buffer is transferred (detached here afterwards); otherwise it is copied first. A
+   * content with `sinks[k]` is written there by the thread that decodes it and comes back empty
+   * (util/sinks.ts).
    */
-  decode(data: Uint8Array, start: number, infos: readonly ContentInfo[]): Promise<Uint8Array[]> {
+  decode(
+    data: Uint8Array,
+    start: number,
+    infos: readonly ContentInfo[],
+    sinks?: readonly (readonly Sink[] | undefined)[],
+  ): Promise<Uint8Array[]> {
     const contents = infos.map(
-      (i): WireContent => ({
+      (i, k): WireContent => ({
         contentId: i.contentId,
         packBlobId: i.packBlobId,
         compressionHeaderId: i.compressionHeaderId,
         originalLength: i.originalLength,
         offset: i.packOffset - start,
         length: i.packedLength,
+        sinks: sinks?.[k],
       }),
     );
-    return this.decodeItems(data, contents, (c, stored) =>
-      decodeContent(this.codec, this.verifyHash, c, stored),
+    return this.decodeItems(data, contents, (c, stored, into) =>
+      decodeContent(this.codec, this.verifyHash, c, stored, into),
     );
   }
 }

@@ -4,12 +4,14 @@
  * same with data contents decoded in worker threads as inline; a flipped byte gives the same
  * IntegrityError (class, code, message, data) from a worker as inline, and an ECC repair made in
  * a worker is reported as the same event; the worker's crypto counts reach this thread's
- * cryptoUsage; a worker that dies fails its runs and is replaced; the pool never keeps the
- * process alive.
+ * cryptoUsage; a worker that dies fails its runs and is replaced; contents with sinks are written
+ * into a file by a worker and inline alike; the pool never keeps the process alive.
  */
 import { execFileSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
+import { closeSync, ftruncateSync, mkdtempSync, openSync, readFileSync, rmSync } from 'node:fs';
 import { open as openFile, readdir, rm, stat } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
 import { dirname, join, relative } from 'node:path';
 import { pathToFileURL } from 'node:url';
 
@@ -268,6 +270,51 @@ describe('KopiaDecodePool', () => {
       expect(pool.stats).toEqual({ threadedRuns: 1, inlineRuns: 2, items: 3 });
       for (const [r] of runs) expect(Buffer.from(r!).equals(Buffer.from(runs[0]![0]!))).toBe(true);
     } finally {
+      await pool.close();
+    }
+  });
+
+  it('sinks: written at their places by a worker and inline, the content comes back empty', async () => {
+    requireWorker();
+    const { repo, info, stored } = await someContent(0);
+    const codec = (repo as unknown as { p: { config: KopiaCodecSettings; codec: KopiaCodec } }).p;
+    const want = await repo.contents.get(info.contentId);
+    const pool = new KopiaDecodePool(
+      { settings: codec.config, verifyHash: true, codec: codec.codec, emit: () => undefined },
+      { threads: 1, queuePerWorker: 1 },
+    );
+    const dir = mkdtempSync(join(tmpdir(), 'salvage-kopia-sinks-'));
+    const file = join(dir, 'out');
+    const fd = openSync(file, 'w+');
+    try {
+      const n = info.originalLength;
+      // three runs at once: one decodes in the worker, two on this thread (every worker full)
+      const runs = await Promise.all(
+        [0, 1, 2].map((k) =>
+          pool.decode(
+            stored.slice(),
+            info.packOffset,
+            [info],
+            [[{ fd, pos: k * (n + 5), length: n }]],
+          ),
+        ),
+      );
+      expect(pool.stats).toEqual({ threadedRuns: 1, inlineRuns: 2, items: 3 });
+      for (const [r] of runs) expect(r!.length).toBe(0);
+      const written = readFileSync(file);
+      for (const k of [0, 1, 2])
+        expect(written.subarray(k * (n + 5), k * (n + 5) + n).equals(want)).toBe(true);
+      // a sink of the wrong length: an IntegrityError naming the content, nothing written
+      ftruncateSync(fd, 0);
+      const err = await pool
+        .decode(stored.slice(), info.packOffset, [info], [[{ fd, pos: 0, length: n - 1 }]])
+        .catch((e: unknown) => e);
+      expect((err as IntegrityError).code).toBe('SALVAGE_INTEGRITY');
+      expect((err as Error).message).toContain(info.contentId);
+      expect(readFileSync(file).length).toBe(0);
+    } finally {
+      closeSync(fd);
+      rmSync(dir, { recursive: true, force: true });
       await pool.close();
     }
   });
