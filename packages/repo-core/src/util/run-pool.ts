@@ -20,7 +20,7 @@ import type { Worker } from 'node:worker_threads';
 
 import { cryptoPreference, cryptoUsage, type CryptoPreference } from '../crypto/select.js';
 import { IntegrityError, UnsupportedFormatError } from '../errors.js';
-import { SinkScratch, SUNK, writeSinks, type Sink } from './sinks.js';
+import { SinkScratch, SUNK, writeSinksAsync, type Sink } from './sinks.js';
 import { cores, onWorkerLost, workerThreads } from './worker-script.js';
 
 /** this thread's buffers for sunk items decoded inline (several runs may decode here at once) */
@@ -252,7 +252,7 @@ export class RunPool<Init, Item extends RunItem> {
         const scratch = inlineScratch.take(length);
         try {
           const plain = await decodeOne(item, stored, scratch.buf.subarray(0, length));
-          writeSinks(plain, item.sinks, this.spec.describe([item]));
+          await writeSinksAsync(plain, item.sinks, this.spec.describe([item]));
         } finally {
           scratch.release();
         }

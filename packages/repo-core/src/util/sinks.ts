@@ -59,6 +59,35 @@ export function writeSinks(plain: Uint8Array, sinks: readonly Sink[], what: stri
 }
 
 /**
+ * writeSinks without blocking this thread: the same checks first, then each pwrite on Node's
+ * threadpool. For the main thread, which also reads, walks trees and feeds the writers; a decode
+ * worker has nothing else to do and writes synchronously.
+ */
+export async function writeSinksAsync(
+  plain: Uint8Array,
+  sinks: readonly Sink[],
+  what: string,
+): Promise<void> {
+  for (const s of sinks) {
+    if (s.length !== plain.length)
+      throw new IntegrityError(
+        `${what}: ${plain.length} bytes where its file needs ${s.length} at offset ${s.pos}`,
+      );
+  }
+  const { write } = nodeFs();
+  const writeAt = (fd: number, off: number, len: number, pos: number) =>
+    new Promise<number>((resolve, reject) =>
+      write(fd, plain, off, len, pos, (e, n) => (e ? reject(e) : resolve(n))),
+    );
+  for (const s of sinks) {
+    let done = 0;
+    while (done < plain.length) {
+      done += await writeAt(s.fd, done, plain.length - done, s.pos + done);
+    }
+  }
+}
+
+/**
  * Reusable buffers for plaintexts that go to sinks, one set per thread: their pages are touched
  * once, not per run (a fresh buffer costs a page fault per 4 KiB, and the main thread zeroes
  * it). `take` hands out a free one (or a new one) until `release`; up to `keep` stay for reuse.
