@@ -1,11 +1,12 @@
 /**
  * Large files of a batch arrive as pieces in storage order (model.ts FilePiece, read with the
  * small files' chunks in the same pack-ordered runs), not front to back. Each file is created
- * under its temporary name (file-content.ts tempNameFor) on its first piece, sized at once, and
- * every piece is written at its offset as it comes (holes kept with --sparse), one write at a
- * time per file, several files at once; the caller then sets metadata and renames it, as for
- * every other file. As restic's
- * restorer writes each blob of a downloaded pack at its files' offsets
+ * under its temporary name (file-content.ts tempNameFor) on its first piece, or when the reader
+ * asks for its descriptor (`fd`: the thread that decodes a piece then writes it itself and the
+ * piece comes `written`), sized at once; every other piece is written here at its offset as it
+ * comes (holes kept with --sparse), one write at a time per file, several files at once; the
+ * caller then sets metadata and renames it, as for every other file. As restic's restorer writes
+ * each blob of a downloaded pack at its files' offsets
  * (`internal/restorer/filerestorer.go`, `fileswriter.go`).
  *
  * Memory: `piece()` resolves only once the bytes being written are under `maxBytes`, so a reader
