@@ -15,6 +15,7 @@
 import type * as NodeFs from 'node:fs';
 
 import { IntegrityError } from '../errors.js';
+import { builtin } from './worker-script.js';
 
 /** `length` bytes of a plaintext belong at byte `pos` of the open file `fd` */
 export interface Sink {
@@ -29,12 +30,19 @@ export const SUNK = new Uint8Array(0);
 let fs: typeof NodeFs | undefined;
 
 function nodeFs(): typeof NodeFs {
-  if (fs) return fs;
-  const get = (globalThis as { process?: { getBuiltinModule?: (id: string) => unknown } }).process
-    ?.getBuiltinModule;
-  const mod = typeof get === 'function' ? (get('node:fs') as typeof NodeFs | undefined) : undefined;
-  if (!mod) throw new Error('writing decoded chunks into files needs Node.js (node:fs)');
-  return (fs = mod);
+  fs ??= builtin<typeof NodeFs>('node:fs');
+  if (!fs) throw new Error('writing decoded chunks into files needs Node.js (node:fs)');
+  return fs;
+}
+
+/** every sink must take exactly the plaintext: checked before anything is written */
+function checkSinks(plain: Uint8Array, sinks: readonly Sink[], what: string): void {
+  for (const s of sinks) {
+    if (s.length !== plain.length)
+      throw new IntegrityError(
+        `${what}: ${plain.length} bytes where its file needs ${s.length} at offset ${s.pos}`,
+      );
+  }
 }
 
 /**
@@ -43,12 +51,7 @@ function nodeFs(): typeof NodeFs {
  * anything is written, so a lying index never writes past a chunk's place in its file.
  */
 export function writeSinks(plain: Uint8Array, sinks: readonly Sink[], what: string): void {
-  for (const s of sinks) {
-    if (s.length !== plain.length)
-      throw new IntegrityError(
-        `${what}: ${plain.length} bytes where its file needs ${s.length} at offset ${s.pos}`,
-      );
-  }
+  checkSinks(plain, sinks, what);
   const { writeSync } = nodeFs();
   for (const s of sinks) {
     let done = 0;
@@ -68,12 +71,7 @@ export async function writeSinksAsync(
   sinks: readonly Sink[],
   what: string,
 ): Promise<void> {
-  for (const s of sinks) {
-    if (s.length !== plain.length)
-      throw new IntegrityError(
-        `${what}: ${plain.length} bytes where its file needs ${s.length} at offset ${s.pos}`,
-      );
-  }
+  checkSinks(plain, sinks, what);
   const { write } = nodeFs();
   const writeAt = (fd: number, off: number, len: number, pos: number) =>
     new Promise<number>((resolve, reject) =>

@@ -16,7 +16,7 @@ import type * as NodeWorkers from 'node:worker_threads';
 type GetBuiltin = (id: string) => unknown;
 
 /** a Node builtin module, or undefined outside Node */
-function builtin<T>(id: string): T | undefined {
+export function builtin<T>(id: string): T | undefined {
   const proc = (globalThis as { process?: { getBuiltinModule?: GetBuiltin } }).process;
   const get = proc?.getBuiltinModule;
   if (typeof get !== 'function') return undefined;

@@ -64,9 +64,8 @@ export class PieceWriter {
     return (await this.state(index).fh).fd;
   }
 
-  /** `length` bytes of file `index` were written into its descriptor by the reader */
-  written(index: number, length: number): void {
-    this.state(index);
+  /** `length` bytes were written into a file's descriptor (from `fd`) by the reader */
+  written(length: number): void {
     this.onBytes(length);
   }
 

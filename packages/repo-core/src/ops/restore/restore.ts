@@ -467,7 +467,7 @@ export async function restore(
           arrivals++;
           const item = items[f.index]!;
           if (f.piece) {
-            if (f.written) pieces.written(f.index, f.length);
+            if (f.written) pieces.written(f.length);
             else await pieces.piece(f.index, f.start, f.data);
             if (f.last) {
               handled[f.index] = true;
