@@ -235,6 +235,11 @@ export interface Repository {
    * `piecesAbove` come in pieces instead and are never held whole.
    */
   readFiles?(files: readonly Entry[], options?: ReadFilesOptions): AsyncIterable<FileData>;
+  /**
+   * Optional: a hint that many file contents are about to be read (a restore, an archive):
+   * starts now what reading them needs (decode workers), so it is ready by the first chunk.
+   */
+  prepareReads?(): void;
   /** the stored chunks of a file, in order */
   chunks(file: Entry): AsyncIterable<ContentChunk>;
   /**

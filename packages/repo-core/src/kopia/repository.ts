@@ -289,6 +289,10 @@ export class KopiaRepository implements Repository {
     return headerId === 0 ? 'none' : (compressionName(headerId) ?? `0x${headerId.toString(16)}`);
   }
 
+  prepareReads(): void {
+    this.decodePool.warm();
+  }
+
   async close(): Promise<void> {
     await this.decodePool.close();
     await this.p.blobs.storage.close();

@@ -192,12 +192,21 @@ export class ResticRepository implements Repository {
     return this.#pool;
   }
 
+  #decodePool(): DecodePool {
+    this.#pool ??= new DecodePool(this.key, { threads: this.options.decodeThreads });
+    return this.#pool;
+  }
+
+  prepareReads(): void {
+    this.#decodePool().warm();
+  }
+
   loader(): Promise<BlobLoader> {
     this.#loader ??= this.index().then((idx) => {
-      // workers start only when the first run is sent
-      this.#pool ??= new DecodePool(this.key, { threads: this.options.decodeThreads });
+      // workers start with the first run sent, or with prepareReads
+      const pool = this.#decodePool();
       return new BlobLoader(this.storage, this.key, idx, this.blobCache, {
-        pool: this.#pool,
+        pool,
         poolMinBytes: this.options.decodePoolMinBytes,
       });
     });

@@ -273,6 +273,16 @@ export class RunPool<Init, Item extends RunItem> {
     return this.slots.every((s) => s.runs.size >= this.perWorker);
   }
 
+  /**
+   * Starts the workers now instead of with the first run, so their start-up (~100 ms: a V8
+   * isolate, then the decoder's modules) overlaps the caller's own work, such as walking the
+   * trees of a restore, rather than delaying its first chunks. Idle workers keep nobody alive.
+   */
+  warm(): void {
+    if (!this.threaded || this.closed) return;
+    while (this.slots.length < this.threads) this.slots.push(this.start());
+  }
+
   /** terminates the workers; runs in flight or waiting are rejected. Idempotent. */
   close(): Promise<void> {
     if (!this.closing) {

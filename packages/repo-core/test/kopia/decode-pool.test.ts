@@ -229,6 +229,23 @@ describe('KopiaDecodePool', () => {
     }
   });
 
+  it('prepareReads starts the workers before the first run; they decode it', async () => {
+    requireWorker();
+    const f = KOPIA.find((r) => r.name === 'kopia-default') ?? KOPIA[0]!;
+    const repo = await openRepo(fixtureRepoPath(f.name), f.password, 2);
+    const pool = repo.decodePool;
+    const slots = () => (pool as unknown as { slots: unknown[] }).slots.length;
+    expect(slots()).toBe(0);
+    repo.prepareReads();
+    repo.prepareReads(); // idempotent: no more workers than threads
+    expect(slots()).toBe(2);
+    expect(pool.stats.threadedRuns).toBe(0);
+    const { info, stored } = await someContent(2);
+    await pool.decode(stored.slice(), info.packOffset, [info]);
+    expect(pool.stats.threadedRuns).toBe(1);
+    expect(slots()).toBe(2);
+  });
+
   it('a worker that dies fails its run with a clear error and is replaced', async () => {
     requireWorker();
     const { repo, info, stored } = await someContent(2);

@@ -3,7 +3,8 @@
  * reads the same with data blobs decoded in worker threads as inline; a flipped byte gives the
  * same IntegrityError (class, code, message, data) from a worker as inline; the worker follows
  * the crypto path choice and its counts reach this thread's cryptoUsage; a worker that dies
- * fails its runs and is replaced; the pool never keeps the process alive.
+ * fails its runs and is replaced; prepareReads starts the workers early; the pool never keeps
+ * the process alive.
  */
 import { execFileSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
@@ -214,6 +215,40 @@ describe('DecodePool', () => {
     expect(Buffer.from(a!).equals(b!)).toBe(true);
     await inline.close();
     await expect(inline.decode(stored, loc.offset, [loc])).rejects.toThrow(/after close/);
+  });
+
+  it('prepareReads starts the workers before the first run; they decode it', async () => {
+    requireWorker();
+    const f = RESTIC[0]!;
+    const repo = await openRepo(fixtureRepoPath(f.name), f.password, 2);
+    expect(repo.decodePool).toBeUndefined();
+    repo.prepareReads();
+    const pool = repo.decodePool!;
+    const slots = () => (pool as unknown as { slots: unknown[] }).slots.length;
+    expect(slots()).toBe(2);
+    expect(pool.stats.threadedRuns).toBe(0);
+    repo.prepareReads(); // idempotent: no more workers than threads
+    expect(slots()).toBe(2);
+    const entry = (await filesOf(repo)).reduce((a, b) => (b.size > a.size ? b : a));
+    await new Response(repo.open(entry)).arrayBuffer();
+    expect(pool.stats.threadedRuns).toBeGreaterThan(0);
+    expect(slots()).toBe(2);
+  });
+
+  it('a warmed pool, never used and never closed, does not keep the process alive', () => {
+    const f = RESTIC[0]!;
+    const dist = join(dirname(requireWorker()), '..', 'index.js');
+    const script = `
+      const { ResticRepository, LocalStorage } = await import(${JSON.stringify(pathToFileURL(dist).href)});
+      const repo = await ResticRepository.open(new LocalStorage(${JSON.stringify(fixtureRepoPath(f.name))}), {
+        password: ${JSON.stringify(f.password)}, decodeThreads: 2 });
+      repo.prepareReads();
+      console.log('warmed');`;
+    const out = execFileSync(process.execPath, ['--input-type=module', '-e', script], {
+      timeout: 60_000,
+      encoding: 'utf8',
+    });
+    expect(out.trim()).toBe('warmed');
   });
 
   it('never keeps the process alive (the repository is not closed)', () => {

@@ -111,7 +111,10 @@ export interface RestoreSummary {
   warnings: EntryProblem[];
 }
 
-type RepoPart = Pick<Repository, 'list' | 'open' | 'chunks' | 'chunkMatches' | 'readFiles'>;
+type RepoPart = Pick<
+  Repository,
+  'list' | 'open' | 'chunks' | 'chunkMatches' | 'readFiles' | 'prepareReads'
+>;
 
 /**
  * Files in directories this run created are read in batches (batch-read.ts): their chunks in
@@ -245,6 +248,7 @@ export async function restore(
       open: (f, range, o) => repo.open(f, range, o),
       chunkMatches: repo.chunkMatches?.bind(repo),
       readFiles: repo.readFiles?.bind(repo),
+      prepareReads: repo.prepareReads?.bind(repo),
       list: (d) => (d === holder ? oneEntry(root) : repo.list(d)),
     };
     return restoreTree(one, holder);
@@ -252,6 +256,8 @@ export async function restore(
   return restoreTree(repo, root);
 
   async function restoreTree(r: RepoPart, top: Entry): Promise<RestoreSummary> {
+    // decode workers boot while the trees are walked, not when the first chunk arrives
+    if (!dry) r.prepareReads?.();
     if (options.countFirst ?? options.onProgress !== undefined) {
       const seenLinks = new Set<string>();
       await walk(
