@@ -7,13 +7,21 @@
  *
  * Run: bash bench/restore.sh   (builds, then `vitest run --config bench/restore.config.ts`)
  * Env: SALVAGE_BENCH_SCALE=0.1 for a quick run; SALVAGE_BENCH_DIR (default /tmp/salvage-bench);
- * BENCH_REPEAT (3), BENCH_OUT (restore targets), BENCH_FIXTURES=0 / BENCH_LOCAL=0 / BENCH_MINIO=0
+ * BENCH_REPEAT (5), BENCH_OUT (restore targets), BENCH_FIXTURES=0 / BENCH_LOCAL=0 / BENCH_MINIO=0
  * (skip those rows).
  * Prints a markdown table; the table goes to bench/RESULTS.md under "restore".
  */
 import { execFile } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import {
+  existsSync,
+  lstatSync,
+  mkdirSync,
+  readdirSync,
+  rmSync,
+  statfsSync,
+  writeFileSync,
+} from 'node:fs';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { test } from 'vitest';
@@ -238,21 +246,38 @@ interface Row {
 }
 
 /**
- * ext4 skips inodes freed within the last dirty_expire_centisecs when it allocates one, reading
- * each one's inode-table block to find out (`recently_deleted`): creates right after deleting a
- * restored tree cost 0.3–1 ms instead of ~45 µs, and the restore that runs first pays for it.
- * Wait that window out after deleting outputs (BENCH_DELETE_WAIT seconds overrides; 0 skips).
+ * Deleting restored trees slows the restores that follow it: ext4 without a journal (this
+ * machine's disk) skips inodes freed in the last 60 s when it allocates one, +300 s while their
+ * inode-table block is dirty (fs/ext4/ialloc.c `recently_deleted`, RECENTCY_MIN/RECENTCY_DIRTY),
+ * reading that block to find out: a create right after deleting 20,000 files cost 0.3-1 ms
+ * instead of ~45 µs, whoever ran it, and rows measured after a delete swung by up to 2x. So
+ * outputs are kept until the end while the disk has room (`makeRoom`), and a delete is followed
+ * by sync (the blocks clean) and 65 s (BENCH_DELETE_WAIT seconds overrides; 0 skips).
  */
-async function settleAfterDelete(): Promise<void> {
-  let seconds = Number(process.env.BENCH_DELETE_WAIT ?? NaN);
-  if (!Number.isFinite(seconds)) {
-    try {
-      seconds = Number(readFileSync('/proc/sys/vm/dirty_expire_centisecs', 'utf8')) / 100 + 5;
-    } catch {
-      seconds = 0;
-    }
+/** regular files below `dir` and their bytes */
+function countFiles(dir: string): { files: number; bytes: number } {
+  let files = 0;
+  let bytes = 0;
+  for (const d of readdirSync(dir, { withFileTypes: true, recursive: true })) {
+    if (!d.isFile()) continue;
+    files++;
+    bytes += lstatSync(join(d.parentPath, d.name)).size;
   }
+  return { files, bytes };
+}
+
+async function deleteAndSettle(dir: string): Promise<void> {
+  if (!existsSync(dir)) return;
+  rmSync(dir, { recursive: true, force: true });
+  await run('sync', []);
+  const seconds = Number(process.env.BENCH_DELETE_WAIT ?? 65);
   if (seconds > 0) await new Promise((r) => setTimeout(r, seconds * 1000));
+}
+
+/** deletes every kept output (and settles) when the disk has less than `bytes` + 4 GB free */
+async function makeRoom(bytes: number): Promise<void> {
+  const fs = statfsSync(existsSync(OUT) ? OUT : DIR);
+  if (fs.bavail * fs.bsize < bytes + 4e9) await deleteAndSettle(OUT);
 }
 
 /**
@@ -262,7 +287,7 @@ async function settleAfterDelete(): Promise<void> {
 const OUT = process.env.BENCH_OUT ?? join(DIR, 'out');
 
 /** Repetitions per row (BENCH_REPEAT); the table shows each side's median. */
-const REPEAT = Math.max(1, Number(process.env.BENCH_REPEAT ?? '3'));
+const REPEAT = Math.max(1, Number(process.env.BENCH_REPEAT ?? '5'));
 
 function median(xs: number[]): number {
   const s = [...xs].sort((a, b) => a - b);
@@ -280,12 +305,11 @@ async function restoreBoth(
   backend: 'local' | 'minio',
   minio?: MinioServer,
 ): Promise<Row> {
-  const out = OUT;
-  if (existsSync(out)) {
-    // the previous row's outputs
-    rmSync(out, { recursive: true, force: true });
-    await settleAfterDelete();
-  }
+  // this row's outputs: 2 × REPEAT restores, each up to twice the data (a temp file and its
+  // final name may briefly both exist), kept until the end when they fit
+  await makeRoom(4 * REPEAT * repo.dataset.bytes);
+  const out = join(OUT, `${repo.format}-${repo.dataset.name}-${backend}`.replaceAll(' ', '-'));
+  rmSync(out, { recursive: true, force: true });
   mkdirSync(out, { recursive: true });
   const s3env: Record<string, string> = minio
     ? {
@@ -374,12 +398,14 @@ async function restoreBoth(
     rssMiB: median(xs.map((x) => x.rssMiB)),
     runs: xs.map((x) => x.seconds),
   });
+  // a fixture's dataset is not generated here: count what the first restore wrote
+  const counted = repo.dataset.files > 0 ? repo.dataset : countFiles(join(out, 'salvage-0'));
   return {
     dataset: repo.dataset.name,
     format: repo.format,
     backend,
-    files: repo.dataset.files,
-    bytes: repo.dataset.bytes,
+    files: counted.files,
+    bytes: counted.bytes,
     salvage: summary(salvage),
     tool: summary(tool),
   };
@@ -413,6 +439,8 @@ test('restore benchmark', async () => {
       { count: n(150), min: 1 << 20, max: 4 << 20 },
     ]),
   ];
+  // a previous run's outputs: gone, and settled, before anything is timed
+  await deleteAndSettle(OUT);
   const repos: Repo[] = [];
   for (const d of datasets) {
     repos.push(await makeResticRepo(d));
