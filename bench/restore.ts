@@ -254,15 +254,21 @@ interface Row {
  * outputs are kept until the end while the disk has room (`makeRoom`), and a delete is followed
  * by sync (the blocks clean) and 65 s (BENCH_DELETE_WAIT seconds overrides; 0 skips).
  */
-/** regular files below `dir` and their bytes */
+/** regular files below `dir` and their bytes (names as bytes: fixtures hold non-UTF-8 ones) */
 function countFiles(dir: string): { files: number; bytes: number } {
   let files = 0;
   let bytes = 0;
-  for (const d of readdirSync(dir, { withFileTypes: true, recursive: true })) {
-    if (!d.isFile()) continue;
-    files++;
-    bytes += lstatSync(join(d.parentPath, d.name)).size;
-  }
+  const walk = (path: Buffer): void => {
+    for (const d of readdirSync(path, { withFileTypes: true, encoding: 'buffer' })) {
+      const child = Buffer.concat([path, Buffer.from('/'), d.name]);
+      if (d.isDirectory()) walk(child);
+      else if (d.isFile()) {
+        files++;
+        bytes += lstatSync(child).size;
+      }
+    }
+  };
+  walk(Buffer.from(dir));
   return { files, bytes };
 }
 
