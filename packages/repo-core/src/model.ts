@@ -236,8 +236,10 @@ export interface Repository {
    */
   readFiles?(files: readonly Entry[], options?: ReadFilesOptions): AsyncIterable<FileData>;
   /**
-   * Optional: a hint that many file contents are about to be read (a restore, an archive):
-   * starts now what reading them needs (decode workers), so it is ready by the first chunk.
+   * Optional: a hint that much file content (tens of MiB or more) is about to be read (a
+   * restore, an archive): starts now what reading it needs (decode workers), so it is ready by
+   * the first chunk. Without it, small reads run on the calling thread and workers start only
+   * once enough has been read.
    */
   prepareReads?(): void;
   /** the stored chunks of a file, in order */

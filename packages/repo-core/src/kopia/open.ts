@@ -4,6 +4,7 @@
  * spec §1 (read pipeline), §3; kopia repo/open.go, repo/format/format_manager.go
  */
 
+import { zstdReady } from '../compress/zstd.js';
 import { IntegrityError, MissingObjectError } from '../errors.js';
 import type { RepositoryEvent } from '../model.js';
 import type { Storage } from '../storage/storage.js';
@@ -32,6 +33,8 @@ export interface KopiaOpenOptions {
   readonly decodeThreads?: number;
   /** smallest run span of data contents sent to the workers (default 64 KiB; 0 = every run) */
   readonly decodePoolMinBytes?: number;
+  /** stored bytes decoded inline before the workers start (util/run-pool.ts; 0 for tests) */
+  readonly decodeInlineFirstBytes?: number;
 }
 
 export async function openKopiaRepository(
@@ -42,6 +45,9 @@ export async function openKopiaRepository(
   const blobs = await KopiaBlobStore.open(storage);
   const formatBytes = await blobs.read(FORMAT_BLOB_ID);
   const outer = parseFormatBlob(formatBytes);
+  // the zstd decoder (WebAssembly; kopia compresses metadata by default) loads and compiles
+  // while scrypt runs, not when the first directory needs it
+  void zstdReady();
   const formatKey = await deriveFormatKey(outer, options.password);
   const config = parseRepositoryConfig(decryptFormatConfig(outer, formatKey, storage.location));
   for (const w of config.warnings) emit({ type: 'warning', message: w });
@@ -81,6 +87,7 @@ export async function openKopiaRepository(
     skipBrokenManifests: options.skipBrokenManifests ?? false,
     decodeThreads: options.decodeThreads,
     decodePoolMinBytes: options.decodePoolMinBytes,
+    decodeInlineFirstBytes: options.decodeInlineFirstBytes,
     emit,
   });
 }

@@ -51,6 +51,8 @@ export interface KopiaRepositoryParts {
   readonly decodeThreads?: number;
   /** smallest run span of data contents sent to the workers (content-reader.ts POOL_MIN_BYTES) */
   readonly decodePoolMinBytes?: number;
+  /** stored bytes decoded inline before the workers start (util/run-pool.ts) */
+  readonly decodeInlineFirstBytes?: number;
 }
 
 const RAW_KINDS: readonly RawObjectKind[] = [
@@ -99,7 +101,7 @@ export class KopiaRepository implements Repository {
   constructor(private readonly p: KopiaRepositoryParts) {
     this.decodePool = new KopiaDecodePool(
       { settings: p.config, verifyHash: p.verifyHash, codec: p.codec, emit: p.emit },
-      { threads: p.decodeThreads },
+      { threads: p.decodeThreads, inlineFirstBytes: p.decodeInlineFirstBytes },
     );
     this.contents = new ContentReader({
       blobs: p.blobs,

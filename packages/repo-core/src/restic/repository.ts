@@ -8,6 +8,7 @@
 import { DiskBlobCache, type BlobCache } from '../cache/blob-cache.js';
 import { repositoryCacheDir } from '../cache/cache-dir.js';
 import { CachedStorage } from '../cache/cached-storage.js';
+import { zstdReady } from '../compress/zstd.js';
 import { IntegrityError, UsageError } from '../errors.js';
 import type {
   ByteRange,
@@ -68,6 +69,8 @@ export interface ResticOpenOptions {
   decodeThreads?: number;
   /** smallest run of data blobs sent to those threads (default 64 KiB; 0 = all, for tests) */
   decodePoolMinBytes?: number;
+  /** stored bytes decoded inline before the threads start (util/run-pool.ts; 0 for tests) */
+  decodeInlineFirstBytes?: number;
 }
 
 export interface IndexLoadStats {
@@ -111,6 +114,8 @@ export class ResticRepository implements Repository {
   static async open(storage: Storage, options: ResticOpenOptions): Promise<ResticRepository> {
     const configBytes = await storage.read(CONFIG);
     if (configBytes.length === 0) throw new IntegrityError('config file has zero size');
+    // the zstd decoder (WebAssembly) loads and compiles while scrypt runs, not after it
+    void zstdReady();
     const { keyId, master, skipped } = await searchKey(storage, options.password, {
       keyHint: options.keyHint,
     });
@@ -193,7 +198,10 @@ export class ResticRepository implements Repository {
   }
 
   #decodePool(): DecodePool {
-    this.#pool ??= new DecodePool(this.key, { threads: this.options.decodeThreads });
+    this.#pool ??= new DecodePool(this.key, {
+      threads: this.options.decodeThreads,
+      inlineFirstBytes: this.options.decodeInlineFirstBytes,
+    });
     return this.#pool;
   }
 

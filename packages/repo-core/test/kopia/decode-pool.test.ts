@@ -64,6 +64,7 @@ async function openRepo(
     password,
     decodeThreads: threads,
     decodePoolMinBytes: 0,
+    decodeInlineFirstBytes: 0,
     onEvent: (e) => events.push(e),
   });
   opened.push(repo);
@@ -278,7 +279,7 @@ describe('KopiaDecodePool', () => {
     const codec = (repo as unknown as { p: { config: KopiaCodecSettings; codec: KopiaCodec } }).p;
     const pool = new KopiaDecodePool(
       { settings: codec.config, verifyHash: true, codec: codec.codec, emit: () => undefined },
-      { threads: 1, queuePerWorker: 1 },
+      { threads: 1, queuePerWorker: 1, inlineFirstBytes: 0 },
     );
     try {
       const runs = await Promise.all(
@@ -298,7 +299,7 @@ describe('KopiaDecodePool', () => {
     const want = await repo.contents.get(info.contentId);
     const pool = new KopiaDecodePool(
       { settings: codec.config, verifyHash: true, codec: codec.codec, emit: () => undefined },
-      { threads: 1, queuePerWorker: 1 },
+      { threads: 1, queuePerWorker: 1, inlineFirstBytes: 0 },
     );
     const dir = mkdtempSync(join(tmpdir(), 'salvage-kopia-sinks-'));
     const file = join(dir, 'out');
@@ -355,7 +356,7 @@ describe('KopiaDecodePool', () => {
     const script = `
       const { openKopiaRepository, LocalStorage } = await import(${JSON.stringify(pathToFileURL(dist).href)});
       const repo = await openKopiaRepository(new LocalStorage(${JSON.stringify(fixtureRepoPath(f.name))}), {
-        password: ${JSON.stringify(f.password)}, decodeThreads: 2, decodePoolMinBytes: 0 });
+        password: ${JSON.stringify(f.password)}, decodeThreads: 2, decodePoolMinBytes: 0, decodeInlineFirstBytes: 0 });
       const walk = async (d) => { for await (const e of repo.list(d)) {
         if (e.type === 'file') await new Response(repo.open(e)).arrayBuffer();
         else if (e.type === 'dir') await walk(e); } };

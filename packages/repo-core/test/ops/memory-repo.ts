@@ -26,11 +26,15 @@ interface Ref {
   children: Entry[];
 }
 
-export class MemoryRepo implements Pick<Repository, 'list' | 'open' | 'chunks' | 'chunkMatches'> {
+export class MemoryRepo
+  implements Pick<Repository, 'list' | 'open' | 'chunks' | 'chunkMatches' | 'prepareReads'>
+{
   reads = 0;
   bytesRead = 0;
   /** fail (throw) after this many chunk reads; for abort/resume tests */
   failAfter = Infinity;
+  /** calls of the prepareReads hint */
+  prepared = 0;
   readonly root: Entry;
 
   constructor(children: SpecNode[], withChunkMatches = true) {
@@ -62,6 +66,10 @@ export class MemoryRepo implements Pick<Repository, 'list' | 'open' | 'chunks' |
       device: n.device,
       ref,
     };
+  }
+
+  prepareReads(): void {
+    this.prepared++;
   }
 
   async *list(dir: Entry): AsyncIterable<Entry> {

@@ -197,6 +197,25 @@ describe('restore engine', () => {
     expect(s.verified).toBe(1);
   });
 
+  it('asks the repository to prepare reads once the files met reach 16 MiB, not before', async () => {
+    const small = new MemoryRepo([
+      { name: 'a', content: big },
+      { name: 'b', content: big },
+    ]);
+    await restore(small, small.root, { target: tmp() });
+    expect(small.prepared).toBe(0);
+    const six = Buffer.alloc(6 << 20, 1);
+    const spec = ['a', 'b', 'c', 'd'].map((name) => ({ name, content: six }));
+    const dry = new MemoryRepo(spec);
+    await restore(dry, dry.root, { target: tmp(), dryRun: true });
+    expect(dry.prepared).toBe(0);
+    const large = new MemoryRepo(spec);
+    const t = tmp();
+    await restore(large, large.root, { target: t });
+    expect(large.prepared).toBe(1);
+    expect(readFileSync(join(t, 'd')).equals(six)).toBe(true);
+  });
+
   it('resumes after a failure: complete files and fetched chunks are not read again', async () => {
     const repo = new MemoryRepo([
       { name: 'a', content: big },

@@ -53,11 +53,13 @@ async function openRepo(
   path: string,
   password: string,
   threads: number,
+  inlineFirstBytes = 0,
 ): Promise<ResticRepository> {
   const repo = await ResticRepository.open(new LocalStorage(path), {
     password,
     decodeThreads: threads,
     decodePoolMinBytes: 0,
+    decodeInlineFirstBytes: inlineFirstBytes,
   });
   opened.push(repo);
   return repo;
@@ -86,11 +88,15 @@ async function outcome(repo: ResticRepository, e: Entry): Promise<string> {
   }
 }
 
+async function outcomesOf(repo: ResticRepository): Promise<string[]> {
+  const out: string[] = [];
+  for (const f of await filesOf(repo)) out.push(`${f.displayName} ${await outcome(repo, f)}`);
+  return out;
+}
+
 async function outcomes(path: string, password: string, threads: number): Promise<string[]> {
   const repo = await openRepo(path, password, threads);
-  const files = await filesOf(repo);
-  const out: string[] = [];
-  for (const f of files) out.push(`${f.displayName} ${await outcome(repo, f)}`);
+  const out = await outcomesOf(repo);
   if (threads > 0) {
     expect(repo.decodePool?.threaded).toBe(true);
     expect(repo.decodePool?.stats.threadedRuns).toBeGreaterThan(0);
@@ -217,10 +223,27 @@ describe('DecodePool', () => {
     await expect(inline.decode(stored, loc.offset, [loc])).rejects.toThrow(/after close/);
   });
 
-  it('prepareReads starts the workers before the first run; they decode it', async () => {
+  it('the first decodeInlineFirstBytes decode inline, with no worker started; then workers', async () => {
     requireWorker();
     const f = RESTIC[0]!;
-    const repo = await openRepo(fixtureRepoPath(f.name), f.password, 2);
+    const slots = (r: ResticRepository) =>
+      (r.decodePool as unknown as { slots: unknown[] }).slots.length;
+    const never = await openRepo(fixtureRepoPath(f.name), f.password, 2, 1 << 30);
+    const a = await outcomesOf(never);
+    expect(never.decodePool!.stats.threadedRuns).toBe(0);
+    expect(never.decodePool!.stats.inlineRuns).toBeGreaterThan(0);
+    expect(slots(never)).toBe(0);
+    const soon = await openRepo(fixtureRepoPath(f.name), f.password, 2, 64 * 1024);
+    const b = await outcomesOf(soon);
+    expect(soon.decodePool!.stats.inlineRuns).toBeGreaterThan(0);
+    expect(soon.decodePool!.stats.threadedRuns).toBeGreaterThan(0);
+    expect(b).toEqual(a);
+  });
+
+  it('prepareReads starts the workers before the first run, below the inline bytes too', async () => {
+    requireWorker();
+    const f = RESTIC[0]!;
+    const repo = await openRepo(fixtureRepoPath(f.name), f.password, 2, 1 << 30);
     expect(repo.decodePool).toBeUndefined();
     repo.prepareReads();
     const pool = repo.decodePool!;
@@ -258,7 +281,7 @@ describe('DecodePool', () => {
     const script = `
       const { ResticRepository, LocalStorage } = await import(${JSON.stringify(pathToFileURL(dist).href)});
       const repo = await ResticRepository.open(new LocalStorage(${JSON.stringify(fixtureRepoPath(f.name))}), {
-        password: ${JSON.stringify(f.password)}, decodeThreads: 2, decodePoolMinBytes: 0 });
+        password: ${JSON.stringify(f.password)}, decodeThreads: 2, decodePoolMinBytes: 0, decodeInlineFirstBytes: 0 });
       const walk = async (d) => { for await (const e of repo.list(d)) {
         if (e.type === 'file') await new Response(repo.open(e)).arrayBuffer();
         else if (e.type === 'dir') await walk(e); } };

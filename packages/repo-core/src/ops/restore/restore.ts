@@ -111,6 +111,9 @@ export interface RestoreSummary {
   warnings: EntryProblem[];
 }
 
+/** file bytes met by a restore's walk before it asks the repository to prepare reads */
+const PREPARE_READS_BYTES = 16 << 20;
+
 type RepoPart = Pick<
   Repository,
   'list' | 'open' | 'chunks' | 'chunkMatches' | 'readFiles' | 'prepareReads'
@@ -256,8 +259,14 @@ export async function restore(
   return restoreTree(repo, root);
 
   async function restoreTree(r: RepoPart, top: Entry): Promise<RestoreSummary> {
-    // decode workers boot while the trees are walked, not when the first chunk arrives
-    if (!dry) r.prepareReads?.();
+    // decode workers boot while the trees are walked, not when the first chunk arrives, once the
+    // files met add up to enough to pay for them (util/run-pool.ts DEFAULT_INLINE_FIRST_BYTES)
+    let metBytes = 0;
+    const met = (size: number): void => {
+      if (dry || metBytes >= PREPARE_READS_BYTES) return;
+      metBytes += size;
+      if (metBytes >= PREPARE_READS_BYTES) r.prepareReads?.();
+    };
     if (options.countFirst ?? options.onProgress !== undefined) {
       const seenLinks = new Set<string>();
       await walk(
@@ -658,6 +667,7 @@ export async function restore(
             }
             const { entry } = item;
             if (entry.type === 'file') {
+              met(entry.size);
               if (entry.hardlinkKey !== undefined && (entry.links ?? 0) > 1) {
                 const first = linkFirst.get(entry.hardlinkKey);
                 if (first) {
