@@ -7,8 +7,8 @@
  *
  * Run: bash bench/restore.sh   (builds, then `vitest run --config bench/restore.config.ts`)
  * Env: SALVAGE_BENCH_SCALE=0.1 for a quick run; SALVAGE_BENCH_DIR (default /tmp/salvage-bench);
- * BENCH_REPEAT (5), BENCH_OUT (restore targets), BENCH_FIXTURES=0 / BENCH_LOCAL=0 / BENCH_MINIO=0
- * (skip those rows).
+ * BENCH_REPEAT (5), BENCH_FS (ext4 | dir, see `Targets`), BENCH_OUT (restore into directories
+ * there, e.g. /dev/shm/x), BENCH_FIXTURES=0 / BENCH_LOCAL=0 / BENCH_MINIO=0 (skip those rows).
  * Prints a markdown table; the table goes to bench/RESULTS.md under "restore".
  */
 import { execFile } from 'node:child_process';
@@ -20,6 +20,7 @@ import {
   readdirSync,
   rmSync,
   statfsSync,
+  truncateSync,
   writeFileSync,
 } from 'node:fs';
 import { join } from 'node:path';
@@ -287,10 +288,53 @@ async function makeRoom(bytes: number): Promise<void> {
 }
 
 /**
- * Where restores go (BENCH_OUT; default on the benchmark's own disk). BENCH_OUT=/dev/shm/x
- * measures CPU without the filesystem's noise; BENCH_MINIO=0 runs the local rows only.
+ * Where restores go in `dir` mode (BENCH_OUT; default on the benchmark's own disk).
+ * BENCH_OUT=/dev/shm/x measures CPU without the filesystem's noise.
  */
 const OUT = process.env.BENCH_OUT ?? join(DIR, 'out');
+
+/** A restore's empty target directory, and what to do once the run is measured. */
+interface Target {
+  path: string;
+  done(): Promise<void>;
+}
+
+/**
+ * Where each timed restore writes. `ext4` (the default as root, unless BENCH_OUT is set): a
+ * freshly made ext4 file system per run, on a loop device over a sparse image in DIR, with its
+ * inode tables and journal written by mkfs (no lazy init in the background), unmounted and
+ * deleted after the run. Every run, ours and the tool's, then starts from the same state: with
+ * directories on one long-lived file system, what earlier runs left (inodes freed or allocated,
+ * dirty inode-table blocks) swung single rows by up to 1.8x, e.g. our 20,000 small files from
+ * restic 2.3 s in a row's first run and 4.0-4.1 s in its next four, restic's 2.3-3.3 s.
+ * `dir` (BENCH_FS=dir, or not root): fresh directories under OUT, kept until the end while the
+ * disk has room (`makeRoom`, `deleteAndSettle`).
+ */
+const FS_MODE: 'ext4' | 'dir' =
+  process.env.BENCH_FS === 'dir' || process.env.BENCH_OUT !== undefined
+    ? 'dir'
+    : process.env.BENCH_FS === 'ext4' || process.getuid?.() === 0
+      ? 'ext4'
+      : 'dir';
+const IMAGE = join(DIR, 'target.img');
+const MOUNT = join(DIR, 'target');
+
+async function unmountTarget(): Promise<void> {
+  await run('umount', [MOUNT]).catch(() => undefined);
+  rmSync(IMAGE, { force: true });
+}
+
+/** a new ext4 of room for `bytes` of restored data (twice: temp files), mounted at MOUNT */
+async function freshExt4(bytes: number): Promise<Target> {
+  await unmountTarget();
+  mkdirSync(MOUNT, { recursive: true });
+  const size = Math.max(1 << 30, Math.ceil((2.5 * bytes + (512 << 20)) / (1 << 20)) * (1 << 20));
+  writeFileSync(IMAGE, '');
+  truncateSync(IMAGE, size);
+  await run('mkfs.ext4', ['-q', '-F', '-E', 'lazy_itable_init=0,lazy_journal_init=0', IMAGE]);
+  await run('mount', ['-o', 'loop', IMAGE, MOUNT]);
+  return { path: join(MOUNT, 'restore'), done: unmountTarget };
+}
 
 /** Repetitions per row (BENCH_REPEAT); the table shows each side's median. */
 const REPEAT = Math.max(1, Number(process.env.BENCH_REPEAT ?? '5'));
@@ -311,12 +355,21 @@ async function restoreBoth(
   backend: 'local' | 'minio',
   minio?: MinioServer,
 ): Promise<Row> {
-  // this row's outputs: 2 × REPEAT restores, each up to twice the data (a temp file and its
-  // final name may briefly both exist), kept until the end when they fit
-  await makeRoom(4 * REPEAT * repo.dataset.bytes);
   const out = join(OUT, `${repo.format}-${repo.dataset.name}-${backend}`.replaceAll(' ', '-'));
-  rmSync(out, { recursive: true, force: true });
-  mkdirSync(out, { recursive: true });
+  if (FS_MODE === 'dir') {
+    // this row's outputs: 2 × REPEAT restores, each up to twice the data (a temp file and its
+    // final name may briefly both exist), kept until the end when they fit
+    await makeRoom(4 * REPEAT * repo.dataset.bytes);
+    rmSync(out, { recursive: true, force: true });
+    mkdirSync(out, { recursive: true });
+  }
+  // a fixture's size is not known before its first restore (sized for 1 GiB until then)
+  let counted: { files: number; bytes: number } | undefined =
+    repo.dataset.files > 0 ? repo.dataset : undefined;
+  const makeTarget = async (name: string): Promise<Target> =>
+    FS_MODE === 'ext4'
+      ? freshExt4(counted?.bytes ?? 0)
+      : { path: join(out, name), done: () => Promise.resolve() };
   const s3env: Record<string, string> = minio
     ? {
         AWS_ACCESS_KEY_ID: minio.accessKey,
@@ -382,21 +435,31 @@ async function restoreBoth(
   }
   const salvage: { seconds: number; rssMiB: number }[] = [];
   const tool: { seconds: number; rssMiB: number }[] = [];
-  // untimed: the previous restore's dirty pages go to disk first, so no run is throttled by
-  // writeback of another's output (6 × 537 MB left dirty slowed the later runs by up to 40 %)
-  const flushed = async <T>(f: () => Promise<T>): Promise<T> => {
-    await run('sync', []);
-    return f();
+  // untimed: a target made, and the previous restore's dirty pages on disk first, so no run is
+  // throttled by writeback of another's output (6 × 537 MB left dirty slowed later runs by 40 %)
+  const once = async (
+    name: string,
+    f: (path: string) => Promise<{ seconds: number; rssMiB: number }>,
+  ): Promise<{ seconds: number; rssMiB: number }> => {
+    const t = await makeTarget(name);
+    try {
+      await run('sync', []);
+      const r = await f(t.path);
+      counted ??= countFiles(t.path);
+      return r;
+    } finally {
+      await t.done();
+    }
   };
   for (let i = 0; i < REPEAT; i++) {
-    const s = () => salvageRun(join(out, `salvage-${i}`));
-    const t = () => toolRun(join(out, `tool-${i}`));
+    const s = () => once(`salvage-${i}`, salvageRun);
+    const t = () => once(`tool-${i}`, toolRun);
     if (i % 2 === 0) {
-      salvage.push(await flushed(s));
-      tool.push(await flushed(t));
+      salvage.push(await s());
+      tool.push(await t());
     } else {
-      tool.push(await flushed(t));
-      salvage.push(await flushed(s));
+      tool.push(await t());
+      salvage.push(await s());
     }
   }
   const summary = (xs: { seconds: number; rssMiB: number }[]) => ({
@@ -404,14 +467,13 @@ async function restoreBoth(
     rssMiB: median(xs.map((x) => x.rssMiB)),
     runs: xs.map((x) => x.seconds),
   });
-  // a fixture's dataset is not generated here: count what the first restore wrote
-  const counted = repo.dataset.files > 0 ? repo.dataset : countFiles(join(out, 'salvage-0'));
+  const size = counted ?? { files: 0, bytes: 0 };
   return {
     dataset: repo.dataset.name,
     format: repo.format,
     backend,
-    files: counted.files,
-    bytes: counted.bytes,
+    files: size.files,
+    bytes: size.bytes,
     salvage: summary(salvage),
     tool: summary(tool),
   };
@@ -446,7 +508,13 @@ test('restore benchmark', async () => {
     ]),
   ];
   // a previous run's outputs: gone, and settled, before anything is timed
-  await deleteAndSettle(OUT);
+  if (FS_MODE === 'dir') await deleteAndSettle(OUT);
+  else await unmountTarget();
+  console.log(
+    FS_MODE === 'ext4'
+      ? `restores go to a fresh ext4 per run (loop device over ${IMAGE})`
+      : `restores go to fresh directories under ${OUT}`,
+  );
   const repos: Repo[] = [];
   for (const d of datasets) {
     repos.push(await makeResticRepo(d));
@@ -481,6 +549,7 @@ test('restore benchmark', async () => {
   if (process.env.BENCH_MINIO === '0') {
     console.log(table(rows));
     rmSync(OUT, { recursive: true, force: true });
+    await unmountTarget();
     return;
   }
   const minio = await startMinio();
@@ -501,6 +570,7 @@ test('restore benchmark', async () => {
     await minio.stop();
   }
   rmSync(OUT, { recursive: true, force: true });
+  await unmountTarget();
   const md = table(rows);
   console.log(md);
   writeFileSync(
