@@ -7,7 +7,7 @@
  *
  * Run: bash bench/restore.sh   (builds, then `vitest run --config bench/restore.config.ts`)
  * Env: SALVAGE_BENCH_SCALE=0.1 for a quick run; SALVAGE_BENCH_DIR (default /tmp/salvage-bench);
- * BENCH_REPEAT (5), BENCH_FS (ext4 | dir, see `Targets`), BENCH_OUT (restore into directories
+ * BENCH_REPEAT (5), BENCH_FS (ext4 | dir, see `FS_MODE`), BENCH_OUT (restore into directories
  * there, e.g. /dev/shm/x), BENCH_FIXTURES=0 / BENCH_LOCAL=0 / BENCH_MINIO=0 (skip those rows).
  * Prints a markdown table; the table goes to bench/RESULTS.md under "restore".
  */

@@ -10,7 +10,8 @@
  * `cryptoUsage` counts, added to this thread's. A failure comes back as the same IntegrityError
  * (message, data, cause's message) inline decoding throws; notes a worker makes along the way
  * (kopia's ECC repairs) are handed to `onNotes`. At most `queuePerWorker` runs are in flight per
- * worker; more wait here, in order. Workers start on first use, are unref'ed while idle (never
+ * worker; more wait here, in order. The first `inlineFirstBytes` decode on the calling thread;
+ * workers start with the first run past them (or with warm()), are unref'ed while idle (never
  * keeping the process alive) and end with close(); a worker that dies fails its runs and is
  * replaced on the next one. Without a compiled worker script, or with 0 threads, `threaded` is
  * false and callers decode inline.
@@ -217,9 +218,8 @@ export class RunPool<Init, Item extends RunItem> {
   readonly stats = { threadedRuns: 0, inlineRuns: 0, items: 0 };
   private readonly perWorker: number;
   private readonly inlineWhenBusy: boolean;
-  private readonly inlineFirstBytes: number;
-  /** stored bytes of the runs decoded or sent so far */
-  private submitted = 0;
+  /** stored bytes still to decode on the calling thread before runs go to workers */
+  private inlineLeft: number;
   private slots: Slot<Item>[] = [];
   private readonly waiting: Pending<Item>[] = [];
   private nextId = 1;
@@ -233,7 +233,7 @@ export class RunPool<Init, Item extends RunItem> {
     this.threads = Math.max(0, Math.floor(options.threads ?? defaultDecodeThreads()));
     this.perWorker = Math.max(1, options.queuePerWorker ?? 2);
     this.inlineWhenBusy = options.inlineWhenBusy ?? false;
-    this.inlineFirstBytes = Math.max(0, options.inlineFirstBytes ?? DEFAULT_INLINE_FIRST_BYTES);
+    this.inlineLeft = Math.max(0, options.inlineFirstBytes ?? DEFAULT_INLINE_FIRST_BYTES);
     this.threaded = this.threads > 0 && workerThreads() !== undefined && spec.script !== undefined;
   }
 
@@ -256,8 +256,8 @@ export class RunPool<Init, Item extends RunItem> {
   ): Promise<Uint8Array[]> {
     if (this.closed) throw new Error(`${this.spec.name}.decode after close()`);
     this.stats.items += items.length;
-    const early = this.submitted < this.inlineFirstBytes;
-    this.submitted += data.length;
+    const early = this.inlineLeft > 0;
+    this.inlineLeft = Math.max(0, this.inlineLeft - data.length);
     if (early || this.inline()) {
       this.stats.inlineRuns++;
       const out: Uint8Array[] = [];
@@ -301,7 +301,7 @@ export class RunPool<Init, Item extends RunItem> {
    */
   warm(): void {
     if (!this.threaded || this.closed) return;
-    this.submitted = Math.max(this.submitted, this.inlineFirstBytes);
+    this.inlineLeft = 0;
     while (this.slots.length < this.threads) this.slots.push(this.start());
   }
 

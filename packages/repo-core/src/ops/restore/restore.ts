@@ -16,6 +16,7 @@ import { availableParallelism } from 'node:os';
 import { resolve } from 'node:path';
 import { PartialFailureError, SalvageError, UsageError } from '../../errors.js';
 import type { Entry, Repository } from '../../model.js';
+import { DEFAULT_INLINE_FIRST_BYTES } from '../../util/run-pool.js';
 import { buildSelect, type FilterOptions, type SelectFn } from '../filter/select.js';
 import { ProgressCounter, type FileAction, type ProgressListener } from '../progress/events.js';
 import { walk, type WalkItem } from '../walk/walk.js';
@@ -110,9 +111,6 @@ export interface RestoreSummary {
   errors: EntryProblem[];
   warnings: EntryProblem[];
 }
-
-/** file bytes met by a restore's walk before it asks the repository to prepare reads */
-const PREPARE_READS_BYTES = 16 << 20;
 
 type RepoPart = Pick<
   Repository,
@@ -260,12 +258,12 @@ export async function restore(
 
   async function restoreTree(r: RepoPart, top: Entry): Promise<RestoreSummary> {
     // decode workers boot while the trees are walked, not when the first chunk arrives, once the
-    // files met add up to enough to pay for them (util/run-pool.ts DEFAULT_INLINE_FIRST_BYTES)
+    // files met add up to what the decode pools would decode inline before starting them
     let metBytes = 0;
     const met = (size: number): void => {
-      if (dry || metBytes >= PREPARE_READS_BYTES) return;
+      if (dry || metBytes >= DEFAULT_INLINE_FIRST_BYTES) return;
       metBytes += size;
-      if (metBytes >= PREPARE_READS_BYTES) r.prepareReads?.();
+      if (metBytes >= DEFAULT_INLINE_FIRST_BYTES) r.prepareReads?.();
     };
     if (options.countFirst ?? options.onProgress !== undefined) {
       const seenLinks = new Set<string>();
