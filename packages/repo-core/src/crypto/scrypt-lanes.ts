@@ -22,6 +22,7 @@
 
 import type { Worker } from 'node:worker_threads';
 
+import { busyCores } from '../util/cpu-load.js';
 import { cores, workerScript, workerThreads } from '../util/worker-script.js';
 import { romixModule, RomixRunner, runClaimedLanes } from './scrypt-romix.js';
 
@@ -62,26 +63,15 @@ export interface LanePlan {
   pairs: boolean;
 }
 
-/** the 1-minute load average, 0 where there is none (outside Node, Windows) */
-export function loadAverage(): number {
-  const proc = (globalThis as { process?: { getBuiltinModule?: (id: string) => unknown } }).process;
-  try {
-    const os = proc?.getBuiltinModule?.('node:os') as { loadavg(): number[] } | undefined;
-    return os?.loadavg()[0] ?? 0;
-  } catch {
-    return 0;
-  }
-}
-
 /**
  * Two lanes at a time on each thread (two interleaved lanes take ~1.5× the time of one), on as
- * many threads as that leaves lanes for, up to the cores the load average leaves idle (rounded),
+ * many threads as that leaves lanes for, up to the cores others leave idle (util/cpu-load.ts, rounded),
  * and one thread for work up to PARALLEL_MAX_SOLO_WORK. A worker only pays on a core of its own:
  * with 2 cores kept busy by other work, restic's p=4 took ~320-350 ms with one against
  * ~220-235 ms without. Where memory does not allow pairs on every thread, single lanes on more
  * threads. SALVAGE_SCRYPT_THREADS overrides cores, load and work (1: the calling thread only).
  */
-export function scryptLanePlan(r: number, N: number, p: number, load = loadAverage()): LanePlan {
+export function scryptLanePlan(r: number, N: number, p: number, load = busyCores()): LanePlan {
   const env = (globalThis as { process?: { env?: Record<string, string | undefined> } }).process
     ?.env?.SALVAGE_SCRYPT_THREADS;
   const wanted = env !== undefined && /^[1-9]\d*$/.test(env) ? Number(env) : undefined;
