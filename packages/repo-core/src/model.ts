@@ -242,6 +242,12 @@ export interface Repository {
    * once enough has been read.
    */
   prepareReads?(): void;
+  /**
+   * Optional: a hint that these directories will be listed soon (a walk looking ahead): their
+   * stored listings may be fetched now, a few at a time, so that `list` finds them in memory
+   * instead of waiting for storage then. A hint never fails; errors come from `list`.
+   */
+  prefetchDirs?(dirs: readonly Entry[]): void;
   /** the stored chunks of a file, in order */
   chunks(file: Entry): AsyncIterable<ContentChunk>;
   /**

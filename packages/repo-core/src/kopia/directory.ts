@@ -156,13 +156,20 @@ export interface DirectoryDocument {
   entries(): Generator<Entry>;
 }
 
+/** a directory object's bytes, verified, not yet parsed */
+export function directoryBytes(objects: ObjectReader, oid: ObjectId): Promise<Uint8Array> {
+  return objects.readAll(oid, MAX_METADATA_OBJECT);
+}
+
 /** read and check a directory object; entries are parsed as they are iterated */
 export async function readDirectory(
   objects: ObjectReader,
   oid: ObjectId,
+  /** the object's bytes, already being read (directoryBytes) */
+  prefetched?: Promise<Uint8Array>,
 ): Promise<DirectoryDocument> {
   const what = `directory ${oid}`;
-  const bytes = await objects.readAll(oid, MAX_METADATA_OBJECT);
+  const bytes = await (prefetched ?? directoryBytes(objects, oid));
   let text: string;
   try {
     text = new TextDecoder('utf-8', { fatal: true }).decode(bytes);

@@ -28,7 +28,14 @@ import { compressionName } from './compression.js';
 import { ContentReader } from './content-reader.js';
 import type { KopiaCodec } from './decode-content.js';
 import { KopiaDecodePool } from './decode-pool.js';
-import { readDirectory, toEntry, withLinkTarget, type KopiaEntryRef } from './directory.js';
+import {
+  directoryBytes,
+  readDirectory,
+  toEntry,
+  withLinkTarget,
+  type KopiaEntryRef,
+} from './directory.js';
+import { Prefetcher } from '../util/prefetch.js';
 import type { FormatBlobOuter, RepositoryConfig } from './format-blob.js';
 import { blobId, contentId, toHex, type ObjectId } from './ids.js';
 import type { LoadedIndex } from './index-loader.js';
@@ -96,6 +103,8 @@ export class KopiaRepository implements Repository {
   readonly objects: ObjectReader;
   /** the data content decode pool (workers start with the first run sent) */
   readonly decodePool: KopiaDecodePool;
+  /** directory objects a walk hinted it will list (prefetchDirs) */
+  private readonly prefetched = new Prefetcher<Uint8Array>();
   private manifests: Promise<ManifestSet> | undefined;
 
   constructor(private readonly p: KopiaRepositoryParts) {
@@ -181,7 +190,8 @@ export class KopiaRepository implements Repository {
     const ref = this.refOf(dir);
     if (dir.type !== 'dir') throw new UsageError(`${dir.displayName} is not a directory`);
     if (!ref.objectId) return;
-    const doc = await readDirectory(this.objects, ref.objectId);
+    const oid = ref.objectId;
+    const doc = await readDirectory(this.objects, oid, this.prefetched.take(oid));
     for (const e of doc.entries()) yield await withLinkTarget(this.objects, e);
   }
 
@@ -293,6 +303,14 @@ export class KopiaRepository implements Repository {
 
   prepareReads(): void {
     this.decodePool.warm();
+  }
+
+  prefetchDirs(dirs: readonly Entry[]): void {
+    for (const d of dirs) {
+      const oid = (d.ref as KopiaEntryRef | undefined)?.objectId;
+      if (d.type === 'dir' && oid)
+        this.prefetched.hint(oid, () => directoryBytes(this.objects, oid));
+    }
   }
 
   async close(): Promise<void> {

@@ -42,6 +42,7 @@ import { searchKey } from './keys.js';
 import { CONFIG, fileName, listIds } from './layout.js';
 import type { ResticRef } from './node.js';
 import { parseSnapshot, type ResticSnapshotRef } from './snapshot.js';
+import { Prefetcher } from '../util/prefetch.js';
 import { parseTree } from './tree.js';
 import { decryptOrThrow, loadUnpacked, MAX_UNPACKED_SIZE, parseJsonBytes } from './unpacked.js';
 
@@ -85,6 +86,8 @@ export class ResticRepository implements Repository {
   #index: Promise<BlobIndex> | undefined;
   #loader: Promise<BlobLoader> | undefined;
   #pool: DecodePool | undefined;
+  /** tree blobs a walk hinted it will list (prefetchDirs) */
+  readonly #prefetched = new Prefetcher<Uint8Array>();
   indexStats: IndexLoadStats | undefined;
 
   private constructor(
@@ -209,6 +212,15 @@ export class ResticRepository implements Repository {
     this.#decodePool().warm();
   }
 
+  prefetchDirs(dirs: readonly Entry[]): void {
+    for (const d of dirs) {
+      const ref = d.ref as ResticRef | undefined;
+      if (d.type !== 'dir' || ref?.kind !== 'dir') continue;
+      const id = ref.subtree;
+      this.#prefetched.hint(id, async () => (await this.loader()).load('tree', id));
+    }
+  }
+
   loader(): Promise<BlobLoader> {
     this.#loader ??= this.index().then((idx) => {
       // workers start with the first run sent, or with prepareReads
@@ -243,7 +255,7 @@ export class ResticRepository implements Repository {
     if (dir.type !== 'dir' || ref?.kind !== 'dir')
       throw new UsageError(`${dir.displayName} is not a directory`);
     const loader = await this.loader();
-    const bytes = await loader.load('tree', ref.subtree);
+    const bytes = await (this.#prefetched.take(ref.subtree) ?? loader.load('tree', ref.subtree));
     yield* parseTree(bytes, ref.subtree);
   }
 

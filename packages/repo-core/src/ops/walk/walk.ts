@@ -2,7 +2,9 @@
  * The one walker behind restore, dump, ls and find: a depth-first traversal of a snapshot (sub)tree
  * in stored order, applying the include/exclude select function and refusing unsafe names and
  * duplicate names in one directory before any sink sees them. Sinks get awaited callbacks, so a
- * slow sink slows the walk (bounded memory). restic `internal/restorer/restorer.go`
+ * slow sink slows the walk (bounded memory). Each directory's entries are read LOOKAHEAD ahead and
+ * the subdirectories among them that the walk will enter are hinted to the repository
+ * (`prefetchDirs`), so their listings are fetched while the walk is busy with earlier ones. restic `internal/restorer/restorer.go`
  * (traverseTreeInner: name checks, sockets skipped, enterDir/visitNode/leaveDir).
  */
 
@@ -40,7 +42,7 @@ export interface WalkOptions {
 }
 
 export async function walk(
-  repo: Pick<Repository, 'list'>,
+  repo: Pick<Repository, 'list' | 'prefetchDirs'>,
   root: Entry,
   sink: WalkSink,
   options: WalkOptions = {},
@@ -53,7 +55,7 @@ export async function walk(
 }
 
 async function walkDir(
-  repo: Pick<Repository, 'list'>,
+  repo: Pick<Repository, 'list' | 'prefetchDirs'>,
   dir: WalkItem,
   sink: WalkSink,
   select: SelectFn,
@@ -62,7 +64,7 @@ async function walkDir(
   const seen = new Set<string>();
   const names: Buffer[] = [];
   let restored = false;
-  for await (const entry of repo.list(dir.entry)) {
+  for await (const entry of listAhead(repo, dir, select)) {
     options.signal?.throwIfAborted();
     const location = joinLocation(dir.location, entry.displayName);
     const why = unsafeNameReason(entry.name);
@@ -103,4 +105,42 @@ async function walkDir(
     if (selected) await sink.visit?.(item);
   }
   return { names, restored };
+}
+
+/** entries of a directory read ahead of the walk, so the subdirectories among them are hinted */
+export const LOOKAHEAD = 64;
+
+/** `repo.list(dir)`, read LOOKAHEAD entries at a time, hinting the subdirectories to descend */
+async function* listAhead(
+  repo: Pick<Repository, 'list' | 'prefetchDirs'>,
+  dir: WalkItem,
+  select: SelectFn,
+): AsyncGenerator<Entry> {
+  const source = repo.list(dir.entry);
+  if (!repo.prefetchDirs) {
+    yield* source;
+    return;
+  }
+  const it = source[Symbol.asyncIterator]();
+  try {
+    for (;;) {
+      const batch: Entry[] = [];
+      while (batch.length < LOOKAHEAD) {
+        const r = await it.next();
+        if (r.done) break;
+        batch.push(r.value);
+      }
+      const dirs = batch.filter(
+        (e) =>
+          e.type === 'dir' &&
+          unsafeNameReason(e.name) === undefined &&
+          select(joinLocation(dir.location, e.displayName), true).descend,
+      );
+      if (dirs.length > 0) repo.prefetchDirs(dirs);
+      yield* batch;
+      if (batch.length < LOOKAHEAD) return;
+    }
+  } finally {
+    await it.return?.();
+  }
 }
