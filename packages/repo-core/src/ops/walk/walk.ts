@@ -64,80 +64,87 @@ async function walkDir(
   const seen = new Set<string>();
   const names: Buffer[] = [];
   let restored = false;
-  for await (const entry of listAhead(repo, dir, select)) {
-    options.signal?.throwIfAborted();
-    const location = joinLocation(dir.location, entry.displayName);
-    const why = unsafeNameReason(entry.name);
-    if (why !== undefined) {
-      sink.refuse?.(location, why, entry);
-      continue;
-    }
-    const key = Buffer.from(entry.name).toString('latin1');
-    if (seen.has(key)) {
-      sink.refuse?.(location, 'duplicate name in one directory', entry);
-      continue;
-    }
-    seen.add(key);
-    if (options.collectNames) names.push(Buffer.from(entry.name));
-    if (entry.type === 'socket' && options.skipSockets !== false) continue;
-    const isDir = entry.type === 'dir';
-    const { selected, descend } = select(location, isDir);
-    const item: WalkItem = {
-      entry,
-      path: joinBytes(dir.path, entry.name),
-      location,
-      depth: dir.depth + 1,
-    };
-    if (selected) restored = true;
-    if (isDir) {
-      if (selected) await sink.enterDir?.(item);
-      let childRestored = false;
-      let childNames: Buffer[] = [];
-      if (descend) {
-        const r = await walkDir(repo, item, sink, select, options);
-        childRestored = r.restored;
-        childNames = r.names;
-        if (childRestored) restored = true;
+  for await (const batch of listAhead(repo, dir, select))
+    for (const entry of batch) {
+      options.signal?.throwIfAborted();
+      const location = joinLocation(dir.location, entry.displayName);
+      const why = unsafeNameReason(entry.name);
+      if (why !== undefined) {
+        sink.refuse?.(location, why, entry);
+        continue;
       }
-      if (selected || childRestored) await sink.leaveDir?.(item, childNames);
-      continue;
+      const key = Buffer.from(entry.name).toString('latin1');
+      if (seen.has(key)) {
+        sink.refuse?.(location, 'duplicate name in one directory', entry);
+        continue;
+      }
+      seen.add(key);
+      if (options.collectNames) names.push(Buffer.from(entry.name));
+      if (entry.type === 'socket' && options.skipSockets !== false) continue;
+      const isDir = entry.type === 'dir';
+      const { selected, descend } = select(location, isDir);
+      const item: WalkItem = {
+        entry,
+        path: joinBytes(dir.path, entry.name),
+        location,
+        depth: dir.depth + 1,
+      };
+      if (selected) restored = true;
+      if (isDir) {
+        if (selected) await sink.enterDir?.(item);
+        let childRestored = false;
+        let childNames: Buffer[] = [];
+        if (descend) {
+          const r = await walkDir(repo, item, sink, select, options);
+          childRestored = r.restored;
+          childNames = r.names;
+          if (childRestored) restored = true;
+        }
+        if (selected || childRestored) await sink.leaveDir?.(item, childNames);
+        continue;
+      }
+      if (selected) await sink.visit?.(item);
     }
-    if (selected) await sink.visit?.(item);
-  }
   return { names, restored };
 }
 
 /** entries of a directory read ahead of the walk, so the subdirectories among them are hinted */
 export const LOOKAHEAD = 64;
 
-/** `repo.list(dir)`, read LOOKAHEAD entries at a time, hinting the subdirectories to descend */
+/**
+ * `repo.list(dir)` in batches of LOOKAHEAD entries (one await per batch, not per entry), each
+ * batch's subdirectories that the walk will enter hinted to the repository before it is handed on
+ */
 async function* listAhead(
   repo: Pick<Repository, 'list' | 'prefetchDirs'>,
   dir: WalkItem,
   select: SelectFn,
-): AsyncGenerator<Entry> {
-  const source = repo.list(dir.entry);
-  if (!repo.prefetchDirs) {
-    yield* source;
-    return;
-  }
-  const it = source[Symbol.asyncIterator]();
+): AsyncGenerator<Entry[]> {
+  const it = repo.list(dir.entry)[Symbol.asyncIterator]();
   try {
     for (;;) {
       const batch: Entry[] = [];
-      while (batch.length < LOOKAHEAD) {
-        const r = await it.next();
-        if (r.done) break;
-        batch.push(r.value);
+      let failure: { error: unknown } | undefined;
+      try {
+        while (batch.length < LOOKAHEAD) {
+          const r = await it.next();
+          if (r.done) break;
+          batch.push(r.value);
+        }
+      } catch (error) {
+        failure = { error }; // the entries before it still reach the walk, as without a batch
       }
-      const dirs = batch.filter(
-        (e) =>
-          e.type === 'dir' &&
-          unsafeNameReason(e.name) === undefined &&
-          select(joinLocation(dir.location, e.displayName), true).descend,
-      );
-      if (dirs.length > 0) repo.prefetchDirs(dirs);
-      yield* batch;
+      if (repo.prefetchDirs) {
+        const dirs = batch.filter(
+          (e) =>
+            e.type === 'dir' &&
+            unsafeNameReason(e.name) === undefined &&
+            select(joinLocation(dir.location, e.displayName), true).descend,
+        );
+        if (dirs.length > 0) repo.prefetchDirs(dirs);
+      }
+      if (batch.length > 0) yield batch;
+      if (failure) throw failure.error;
       if (batch.length < LOOKAHEAD) return;
     }
   } finally {
