@@ -385,9 +385,10 @@ function median(xs: number[]): number {
 }
 
 /**
- * One row: REPEAT restores by each side, alternating which goes first (writeback of the previous
- * restore and ext4's state favour whoever runs second), each into a fresh directory, so nothing
- * is deleted between runs; the next row removes the outputs and waits for ext4.
+ * One row: WARMUP untimed restores by each side, then REPEAT timed ones, alternating which goes
+ * first (writeback of the previous restore and the file system's state favour whoever runs
+ * second), each into its own target (`makeTarget`: a fresh ext4, or in `dir` mode a fresh
+ * directory kept until the next row removes the outputs and waits for ext4).
  */
 async function restoreBoth(
   repo: Repo,

@@ -65,8 +65,8 @@ export interface LanePlan {
 
 /**
  * Two lanes at a time on each thread (two interleaved lanes take ~1.5× the time of one), on as
- * many threads as that leaves lanes for, up to the cores others leave idle (util/cpu-load.ts, rounded),
- * and one thread for work up to PARALLEL_MAX_SOLO_WORK. A worker only pays on a core of its own:
+ * many threads as that leaves lanes for, up to the cores other processes leave idle
+ * (util/cpu-load.ts, rounded), and one thread for work up to PARALLEL_MAX_SOLO_WORK. A worker only pays on a core of its own:
  * with 2 cores kept busy by other work, restic's p=4 took ~320-350 ms with one against
  * ~220-235 ms without. Where memory does not allow pairs on every thread, single lanes on more
  * threads. SALVAGE_SCRYPT_THREADS overrides cores, load and work (1: the calling thread only).

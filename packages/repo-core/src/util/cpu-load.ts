@@ -21,6 +21,8 @@ interface CpuSample {
   readonly idle: number;
   /** this process's CPU milliseconds (all threads) */
   readonly own: number;
+  /** cores the idle time is summed over */
+  readonly cores: number;
 }
 
 /** windows shorter than this say too little: /proc/stat counts in 10 ms ticks */
@@ -33,20 +35,21 @@ interface Proc {
 }
 
 function sample(os: typeof NodeOs, proc: Proc): CpuSample {
+  const cpus = os.cpus();
   let idle = 0;
-  for (const c of os.cpus()) idle += c.times.idle;
+  for (const c of cpus) idle += c.times.idle;
   const u = proc.cpuUsage();
-  return { at: performance.now(), idle, own: (u.user + u.system) / 1000 };
+  return { at: performance.now(), idle, own: (u.user + u.system) / 1000, cores: cpus.length };
 }
 
 /**
- * Cores busy with others' work over the window between `a` and `b`, of `cores` in all (≥ 0):
- * what was neither idle nor this process's.
+ * Cores busy with others' work over the window between `a` and `b` (≥ 0): of `b.cores`, what was
+ * neither idle nor this process's.
  */
-export function othersBusy(a: CpuSample, b: CpuSample, cores: number): number {
+export function othersBusy(a: CpuSample, b: CpuSample): number {
   const ms = b.at - a.at;
   if (!(ms > 0)) return 0;
-  return Math.max(0, cores - (b.idle - a.idle) / ms - (b.own - a.own) / ms);
+  return Math.max(0, b.cores - (b.idle - a.idle) / ms - (b.own - a.own) / ms);
 }
 
 /** node:os and process, or undefined outside Node */
@@ -73,15 +76,13 @@ let last: CpuSample | undefined = (() => {
 export function busyCores(): number {
   const n = node();
   if (!n) return 0;
-  const { os } = n;
   try {
-    const now = sample(os, n.proc);
+    const now = sample(n.os, n.proc);
     const prev = last;
     const ms = prev ? now.at - prev.at : 0;
     if (ms >= MIN_WINDOW_MS || !prev) last = now;
-    if (prev && ms >= MIN_WINDOW_MS && ms <= MAX_WINDOW_MS)
-      return othersBusy(prev, now, os.cpus().length);
-    return os.loadavg()[0] ?? 0;
+    if (prev && ms >= MIN_WINDOW_MS && ms <= MAX_WINDOW_MS) return othersBusy(prev, now);
+    return n.os.loadavg()[0] ?? 0;
   } catch {
     return 0;
   }

@@ -8,12 +8,12 @@ import { expect, it } from 'vitest';
 import { busyCores, othersBusy } from '../../src/util/cpu-load.js';
 
 it('counts as others only what is neither idle nor this process', () => {
-  const a = { at: 0, idle: 0, own: 0 };
+  const a = { at: 0, idle: 0, own: 0, cores: 2 };
   // 2 cores over 100 ms: 80 ms idle and 60 ms ours leave 60 ms, 0.6 of a core, to others
-  expect(othersBusy(a, { at: 100, idle: 80, own: 60 }, 2)).toBeCloseTo(0.6);
+  expect(othersBusy(a, { at: 100, idle: 80, own: 60, cores: 2 })).toBeCloseTo(0.6);
   // all idle, or more than the window (tick rounding): never below 0
-  expect(othersBusy(a, { at: 100, idle: 200, own: 10 }, 2)).toBe(0);
-  expect(othersBusy(a, { at: 0, idle: 0, own: 0 }, 2)).toBe(0);
+  expect(othersBusy(a, { at: 100, idle: 200, own: 10, cores: 2 })).toBe(0);
+  expect(othersBusy(a, { at: 0, idle: 0, own: 0, cores: 2 })).toBe(0);
 });
 
 it('sees a process spinning on a core beside an idle one', async () => {

@@ -4,8 +4,9 @@
  * duplicate names in one directory before any sink sees them. Sinks get awaited callbacks, so a
  * slow sink slows the walk (bounded memory). Each directory's entries are read LOOKAHEAD ahead and
  * the subdirectories among them that the walk will enter are hinted to the repository
- * (`prefetchDirs`), so their listings are fetched while the walk is busy with earlier ones. restic `internal/restorer/restorer.go`
- * (traverseTreeInner: name checks, sockets skipped, enterDir/visitNode/leaveDir).
+ * (`prefetchDirs`), so their listings are fetched while the walk is busy with earlier ones.
+ * restic `internal/restorer/restorer.go` (traverseTreeInner: name checks, sockets skipped,
+ * enterDir/visitNode/leaveDir).
  */
 
 import type { Entry, Repository } from '../../model.js';
