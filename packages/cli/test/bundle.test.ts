@@ -161,7 +161,7 @@ describe('what the bundled modules find at run time', () => {
     return (await readFile(trace, 'utf8')).split('\n');
   }
 
-  it('the main thread runs the bundle; sodium-native, zstd-wasm and posix.node load', async () => {
+  it('the main thread runs the bundle; sodium-native and posix.node (with libzstd) load', async () => {
     const lines = await traced('inline', { SALVAGE_DECODE_THREADS: '0' });
     const imported = lines.filter((l) => l.startsWith('import '));
     expect(imported.some((l) => l.includes('/bundle/salvage.mjs'))).toBe(true);
@@ -171,11 +171,22 @@ describe('what the bundled modules find at run time', () => {
     // sodium-native's addon: opened directly (dlopen) or through its package (require)
     const opened = lines.filter((l) => l.startsWith('dlopen ') || l.startsWith('require '));
     expect(opened.some((l) => /sodium-native.*\.node$/.test(l))).toBe(true);
-    expect(required.some((l) => l.includes('@bokuweb/zstd-wasm'))).toBe(true);
-    if (existsSync(join(repoCoreRoot, '.native', 'posix.node')))
-      expect(required.some((l) => l.endsWith('/.native/posix.node'))).toBe(true);
+    expect(existsSync(join(repoCoreRoot, '.native', 'posix.node'))).toBe(true);
+    expect(required.some((l) => l.endsWith('/.native/posix.node'))).toBe(true);
+    // zstd: the system's libzstd through posix.node, so the WASM build is not even loaded
+    expect(lines.some((l) => l.includes('@bokuweb/zstd-wasm'))).toBe(false);
     // the fast crypto path: no portable code loaded
     expect(lines.some((l) => l.includes('@noble'))).toBe(false);
+  });
+
+  it('without the native helper, the bundle finds zstd-wasm beside it', async () => {
+    const lines = await traced('no-native', {
+      SALVAGE_DECODE_THREADS: '0',
+      SALVAGE_NO_NATIVE: '1',
+    });
+    const required = lines.filter((l) => l.startsWith('require '));
+    expect(required.some((l) => l.includes('@bokuweb/zstd-wasm'))).toBe(true);
+    expect(required.some((l) => l.endsWith('/.native/posix.node'))).toBe(false);
   });
 
   it('each module keeps its own URL: the worker scripts are beside the pools that start them', async () => {

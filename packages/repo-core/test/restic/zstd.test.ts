@@ -1,5 +1,6 @@
 /**
- * zstd decoder: both backends (WASM libzstd and pure-JS fzstd) on frames made by libzstd,
+ * zstd decoder: every backend (the system's libzstd through the native helper, WASM libzstd and
+ * pure-JS fzstd) on frames made by libzstd,
  * concatenated frames, skippable frames, frames without a content size, and hostile headers.
  */
 import { randomBytes } from 'node:crypto';
@@ -41,11 +42,23 @@ beforeAll(async () => {
 });
 afterAll(() => forceZstdBackend(undefined));
 
-it('loads the WASM decoder in Node', () => {
-  expect(zstdBackend()).toBe('wasm');
+it('uses the native decoder in Node (the helper scripts/setup.sh builds; never skipped)', () => {
+  expect(zstdBackend()).toBe('native');
 });
 
-describe.each(['wasm', 'js'] as const)('%s backend', (backend) => {
+it('loads the WASM decoder when it is asked for', async () => {
+  forceZstdBackend('wasm');
+  try {
+    await zstdReady();
+    const src = text(5000);
+    const out = await zstdDecompress(libzstd.compress(src, 3), { maxLength: src.length });
+    expect(Buffer.compare(out, src)).toBe(0);
+  } finally {
+    forceZstdBackend(undefined);
+  }
+});
+
+describe.each(['native', 'wasm', 'js'] as const)('%s backend', (backend) => {
   beforeAll(() => forceZstdBackend(backend));
 
   it('decodes libzstd frames and checks the bound', async () => {
@@ -154,7 +167,7 @@ describe('stored-only frames (Raw and RLE blocks) are copied without a decoder',
       dictionaries: 0,
     });
     const want = Buffer.concat([a, Buffer.alloc(1000, 7), Buffer.from([1, 2, 3, 4, 5])]);
-    for (const backend of ['wasm', 'js'] as const) {
+    for (const backend of ['native', 'wasm', 'js'] as const) {
       forceZstdBackend(backend);
       const out = await zstdDecompress(input, { maxLength: 2000 });
       expect(Buffer.compare(out, want)).toBe(0);

@@ -8,12 +8,9 @@
  */
 
 import { execFile } from 'node:child_process';
-import { existsSync } from 'node:fs';
 import { lutimes } from 'node:fs/promises';
-import { createRequire } from 'node:module';
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
+import { nativeAddon } from '../../util/native-addon.js';
 
 export interface PosixAddon {
   utimens(path: Buffer, aSec: number, aNsec: number, mSec: number, mNsec: number): void;
@@ -36,20 +33,7 @@ const run = promisify(execFile);
 let addon: PosixAddon | null | undefined;
 
 function load(): PosixAddon | null {
-  if (addon !== undefined) return addon;
-  addon = null;
-  if (process.env.SALVAGE_NO_NATIVE === '1') return addon;
-  // src/ops/restore and dist/ops/restore are both three levels below the package root
-  const file =
-    process.env.SALVAGE_NATIVE_PATH ??
-    join(dirname(fileURLToPath(import.meta.url)), '..', '..', '..', '.native', 'posix.node');
-  if (existsSync(file)) {
-    try {
-      addon = createRequire(import.meta.url)(file) as PosixAddon;
-    } catch {
-      addon = null;
-    }
-  }
+  addon ??= (nativeAddon<PosixAddon>() as PosixAddon | null) ?? null;
   return addon;
 }
 
