@@ -74,6 +74,20 @@ for (const fx of loadFixtures().filter(
       expect((await run([...g, 'ls', `${last}:/no/such/path`], env)).code).toBe(EXIT.notFound);
     });
 
+    it('with passwords for both formats in the env, the one that fits opens it', async () => {
+      // a shell set up for both K8up (restic) and Velero (kopia)
+      const both = (restic: string, kopia: string) => ({
+        RESTIC_PASSWORD: restic,
+        KOPIA_PASSWORD: kopia,
+      });
+      const right =
+        fx.format === 'kopia' ? both('k8up-secret', fx.password) : both(fx.password, 'velero');
+      expect((await run([...g, 'snapshots'], right)).code).toBe(0);
+      const wrong = await run([...g, 'snapshots'], both('nope', 'nope either'));
+      expect(wrong.code).toBe(EXIT.credentials);
+      expect(wrong.stderr).toContain('any of the 2 passwords given');
+    });
+
     it('password from --password-file and --password-command', async () => {
       const pw = join(tmp(), 'pw');
       writeFileSync(pw, fx.password + '\n');

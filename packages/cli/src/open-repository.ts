@@ -48,15 +48,22 @@ function stripNewline(s: string): string {
   return s.replace(/\r?\n$/, '');
 }
 
-export async function resolvePassword(o: GlobalOptions, io: Io): Promise<string> {
-  if (o.passwordFile) return stripNewline(await readText(o.passwordFile));
-  if (o.passwordCommand) return stripNewline(await runCommand(o.passwordCommand, io.env));
+/**
+ * The passwords to try, in order: the one --password-file or --password-command gives, else
+ * every one the env holds (RESTIC_PASSWORD, SALVAGE_PASSWORD, KOPIA_PASSWORD, then the file
+ * RESTIC_PASSWORD_FILE names; duplicates once), so a shell set up for both K8up's restic and
+ * Velero's kopia opens either kind of repository; else a prompt on a terminal.
+ */
+export async function resolvePasswords(o: GlobalOptions, io: Io): Promise<string[]> {
+  if (o.passwordFile) return [stripNewline(await readText(o.passwordFile))];
+  if (o.passwordCommand) return [stripNewline(await runCommand(o.passwordCommand, io.env))];
   const env = io.env;
-  if (env.RESTIC_PASSWORD !== undefined) return env.RESTIC_PASSWORD;
-  if (env.SALVAGE_PASSWORD !== undefined) return env.SALVAGE_PASSWORD;
-  if (env.KOPIA_PASSWORD !== undefined) return env.KOPIA_PASSWORD;
-  if (env.RESTIC_PASSWORD_FILE) return stripNewline(await readText(env.RESTIC_PASSWORD_FILE));
-  if (process.stdin.isTTY && io.stderr.isTTY) return prompt(io);
+  const found: string[] = [];
+  for (const v of [env.RESTIC_PASSWORD, env.SALVAGE_PASSWORD, env.KOPIA_PASSWORD])
+    if (v !== undefined) found.push(v);
+  if (env.RESTIC_PASSWORD_FILE) found.push(stripNewline(await readText(env.RESTIC_PASSWORD_FILE)));
+  if (found.length > 0) return [...new Set(found)];
+  if (process.stdin.isTTY && io.stderr.isTTY) return [await prompt(io)];
   throw new UsageError(
     'no password given: use --password-file, --password-command, RESTIC_PASSWORD or KOPIA_PASSWORD',
   );
@@ -73,9 +80,8 @@ async function readText(file: string): Promise<string> {
 export async function openFromOptions(o: GlobalOptions, io: Io): Promise<Repository> {
   const location = o.repo ?? io.env.SALVAGE_REPOSITORY ?? io.env.RESTIC_REPOSITORY;
   if (!location) throw new UsageError('no repository given: use -r/--repo or RESTIC_REPOSITORY');
-  const password = await resolvePassword(o, io);
   return openRepository(location, {
-    password,
+    password: await resolvePasswords(o, io),
     cacheDir: o.cache === false ? false : o.cacheDir,
     s3: { caFile: o.cacert, insecureTls: o.insecureTls, env: io.env },
   });

@@ -55,10 +55,12 @@ export class UsageError extends SalvageError {
 export class WrongPasswordError extends SalvageError {
   readonly code = 'SALVAGE_WRONG_PASSWORD';
   readonly kind = 'credentials';
-  constructor(location: string, options?: { cause?: unknown; tried?: number }) {
+  /** `passwords`: how many candidate passwords were tried (openRepository), when more than one */
+  constructor(location: string, options?: { cause?: unknown; tried?: number; passwords?: number }) {
+    const n = options?.passwords ?? 1;
     super(
-      `wrong password for repository ${location}: no key opened with it (check --password-file / RESTIC_PASSWORD / KOPIA_PASSWORD)`,
-      { location, tried: options?.tried },
+      `wrong password for repository ${location}: no key opened with ${n > 1 ? `any of the ${n} passwords given` : 'it'} (check --password-file / RESTIC_PASSWORD / KOPIA_PASSWORD)`,
+      { location, tried: options?.tried, ...(n > 1 ? { passwords: n } : {}) },
       options,
     );
   }
