@@ -2,7 +2,6 @@
 // names, overwrite modes, dry-run, delete, sparse, verify, resume. The same engine is tested on
 // real restic/kopia repositories in test/ops/.
 import {
-  chmodSync,
   lstatSync,
   mkdtempSync,
   readFileSync,
@@ -11,7 +10,6 @@ import {
   rmSync,
   statSync,
   symlinkSync,
-  utimesSync,
   writeFileSync,
   mkdirSync,
   existsSync,
@@ -147,41 +145,6 @@ describe('restore engine', () => {
     expect(s.filesUnchanged).toBe(1);
     expect(repo.reads).toBe(1);
     expect(statSync(join(t, 'g'), { bigint: true }).mtimeNs).toBe(1_000_000_000_000_000_000n);
-  });
-
-  it('a file an interrupted run left half-done under its final name is repaired by the next', async () => {
-    // files in directories a run makes are created under their final names; mode and times come
-    // last, so an interrupted one is left with mode 0600 and a new mtime, empty or complete
-    const repo = new MemoryRepo([
-      {
-        name: 'd',
-        children: [
-          { name: 'empty', content: 'lost', mode: 0o644, mtimeNs: 1_000_000_000_000_000_007n },
-          { name: 'whole', content: 'kept', mode: 0o755, mtimeNs: 1_000_000_000_000_000_009n },
-        ],
-      },
-    ]);
-    for (const overwrite of ['always', 'if-changed'] as const) {
-      const t = tmp();
-      await restore(repo, repo.root, { target: t, overwrite });
-      writeFileSync(join(t, 'd/empty'), '');
-      for (const n of ['empty', 'whole']) {
-        chmodSync(join(t, 'd', n), 0o600);
-        utimesSync(join(t, 'd', n), new Date(), new Date());
-      }
-      await restore(repo, repo.root, { target: t, overwrite });
-      expect(readFileSync(join(t, 'd/empty'), 'utf8'), overwrite).toBe('lost');
-      expect(readFileSync(join(t, 'd/whole'), 'utf8'), overwrite).toBe('kept');
-      const [e, w] = ['empty', 'whole'].map((n) => statSync(join(t, 'd', n), { bigint: true }));
-      expect([Number(e!.mode & 0o7777n), e!.mtimeNs], overwrite).toEqual([
-        0o644,
-        1_000_000_000_000_000_007n,
-      ]);
-      expect([Number(w!.mode & 0o7777n), w!.mtimeNs], overwrite).toEqual([
-        0o755,
-        1_000_000_000_000_000_009n,
-      ]);
-    }
   });
 
   it('dry-run writes nothing and reports the plan; delete removes extras', async () => {
