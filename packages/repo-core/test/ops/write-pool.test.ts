@@ -138,8 +138,7 @@ function groups(root: string, all: Spec[], count: number): WriteJob[][] {
         }
         const final = Buffer.concat([Buffer.from(root + '/'), s.name]);
         const job: WriteJob = {
-          // every third job has no temp name: it creates its final name itself
-          tmp: i % 3 === 2 ? Buffer.alloc(0) : Buffer.concat([final, Buffer.from('.tmp')]),
+          tmp: Buffer.concat([final, Buffer.from('.tmp')]),
           final,
           data,
           mode: s.mode,
@@ -331,50 +330,6 @@ describe('WritePool', () => {
       // the existing temp file is neither written nor removed; the failed rename's temp is gone
       expect(readFileSync(join(root, 'taken.tmp'), 'utf8')).toBe('someone else');
       expect(readdirSync(root).sort()).toEqual(['ok1', 'ok2', 'taken.tmp']);
-    });
-
-    it(`without a temp name: creates the final name, renames nothing, never replaces (${via})`, async () => {
-      const p = pool(via);
-      const root = tmp();
-      writeFileSync(join(root, 'victim'), 'precious');
-      writeFileSync(join(root, 'taken'), 'someone else');
-      symlinkSync(join(root, 'victim'), join(root, 'planted'));
-      const direct = (name: string, content: string): WriteJob => ({
-        ...job(root, '', name, content),
-        tmp: Buffer.alloc(0),
-      });
-      const results = await p.write([
-        direct('ok', 'aa'),
-        direct('taken', 'bb'),
-        direct('planted', 'evil'),
-        direct('missing-dir/x', 'cc'),
-      ]);
-      expect(portable(results, root)).toEqual([
-        { warnings: [] },
-        {
-          error: { code: 'EEXIST', message: "EEXIST: file already exists, open '<root>/taken'" },
-          warnings: [],
-        },
-        {
-          error: { code: 'EEXIST', message: "EEXIST: file already exists, open '<root>/planted'" },
-          warnings: [],
-        },
-        {
-          error: {
-            code: 'ENOENT',
-            message: "ENOENT: no such file or directory, open '<root>/missing-dir/x'",
-          },
-          warnings: [],
-        },
-      ]);
-      const st = lstatSync(join(root, 'ok'), { bigint: true });
-      expect([Number(st.mode & 0o7777n), st.atimeNs, st.mtimeNs]).toEqual([0o640, 5n, 7n]);
-      expect(readFileSync(join(root, 'ok'), 'utf8')).toBe('aa');
-      // what was there stays as it was; nothing else is left behind
-      expect(readFileSync(join(root, 'taken'), 'utf8')).toBe('someone else');
-      expect(readFileSync(join(root, 'victim'), 'utf8')).toBe('precious');
-      expect(lstatSync(join(root, 'planted')).isSymbolicLink()).toBe(true);
-      expect(readdirSync(root).sort()).toEqual(['ok', 'planted', 'taken', 'victim']);
     });
 
     it(`never follows a symlink planted at the temp name (${via})`, async () => {

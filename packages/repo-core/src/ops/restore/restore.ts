@@ -143,17 +143,6 @@ const WRITE_GROUP_BYTES = 2 * 1024 * 1024;
 const WRITE_GROUP_FILES = 128;
 
 /**
- * A complete file in a directory this run made is created under its final name (O_EXCL) with no
- * temp name to rename, as restic writes (a rename per file was ~30 % of the kernel's time for
- * 20,000 small files on ext4: 0.84 s against 0.58 s). Its mode and times are set last, so a file
- * an interrupted run left half-done has mode 0600 and a new mtime, and the next run rewrites it:
- * `always` rewrites everything and `if-changed` compares size, mtime then content. `if-newer`
- * and `never` would keep such a file as it is, so under them every file goes through a temp name.
- */
-const CREATE_FINAL_MODES: ReadonlySet<OverwriteMode> = new Set(['always', 'if-changed']);
-const NO_TEMP = Buffer.alloc(0);
-
-/**
  * JS write worker threads, used only when the native helper (and its batch writer) is absent:
  * none on 1–2 cores, where a worker only competed with the main thread (reading, decrypting)
  * for the same cores: 20,000 small files restored 0–15 % slower into tmpfs and +70 MB peak RSS
@@ -561,14 +550,12 @@ export async function restore(
      * worker threads only); nothing here changes them while the write is in flight.
      */
     const writeGroup = async (g: { item: WalkItem; data: Uint8Array }[]): Promise<void> => {
-      // every file here is in a directory this run made: see CREATE_FINAL_MODES
-      const createFinal = CREATE_FINAL_MODES.has(overwrite);
       const jobs: WriteJob[] = g.map(({ item, data }) => {
         const { entry } = item;
         const finalPath = abs(item.path);
         const ids = ownerIds(entry, ownerMode);
         return {
-          tmp: createFinal ? NO_TEMP : tempNameFor(finalPath),
+          tmp: tempNameFor(finalPath),
           final: finalPath,
           data,
           mode: entry.mode & 0o7777,

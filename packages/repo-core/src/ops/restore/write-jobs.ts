@@ -1,7 +1,6 @@
 /**
  * The whole life of one restored small file: create the temp file (O_CREAT|O_EXCL|O_NOFOLLOW,
- * 0600), write its bytes, fchown, fchmod, xattrs, times, close, rename it to its final name (or,
- * for a job without a temp name, create the final name itself and rename nothing). Two
+ * 0600), write its bytes, fchown, fchmod, xattrs, times, close, rename it to its final name. Two
  * implementations that give the same results (write-pool.test.ts compares them):
  * - `writeJobsNative`: one call to the native helper per group, which runs every syscall on a
  *   libuv threadpool thread (native/posix.c, "batch writer"); the main thread only packs the
@@ -35,11 +34,7 @@ import {
 import { portableTime, posixAddon, splitNs, type PosixAddon } from './native.js';
 
 export interface WriteJob {
-  /**
-   * temp path (absolute); must not exist. Empty: the job creates `final` itself (O_EXCL) and
-   * renames nothing, for a directory this run made, where no other file can have that name
-   * (a rename per file was ~30 % of the kernel's time for 20,000 small files on ext4)
-   */
+  /** temp path (absolute); must not exist */
   tmp: Buffer;
   /** final path (absolute); the temp file is renamed to it last */
   final: Buffer;
@@ -109,11 +104,9 @@ function writeJob(job: WriteJob, addon: PosixAddon | null): WriteResult {
   const warnings: string[] = [];
   let fd = -1;
   let created = false;
-  const direct = job.tmp.length === 0;
-  const made = direct ? job.final : job.tmp;
   try {
     const { data } = job;
-    fd = openSync(made, CREATE_FLAGS, 0o600);
+    fd = openSync(job.tmp, CREATE_FLAGS, 0o600);
     created = true;
     if (job.sparse) writeSparse(fd, data);
     else {
@@ -132,7 +125,7 @@ function writeJob(job: WriteJob, addon: PosixAddon | null): WriteResult {
       try {
         if (!addon) throw new Error('xattrs need the native helper (native/build.sh)');
         const value = Buffer.from(x.value.buffer, x.value.byteOffset, x.value.byteLength);
-        addon.lsetxattr(made, Buffer.from(x.name, 'utf8'), value);
+        addon.lsetxattr(job.tmp, Buffer.from(x.name, 'utf8'), value);
       } catch (e) {
         warnings.push(`cannot set xattr ${x.name}: ${problem(e).message}`);
       }
@@ -141,11 +134,11 @@ function writeJob(job: WriteJob, addon: PosixAddon | null): WriteResult {
     if (addon) {
       const [as, an] = splitNs(job.atimeNs);
       const [ms, mn] = splitNs(job.mtimeNs);
-      addon.utimens(made, as, an, ms, mn);
+      addon.utimens(job.tmp, as, an, ms, mn);
     } else futimesSync(fd, portableTime(job.atimeNs), portableTime(job.mtimeNs));
     closeSync(fd);
     fd = -1;
-    if (!direct) renameSync(job.tmp, job.final);
+    renameSync(job.tmp, job.final);
     return { warnings };
   } catch (e) {
     if (fd >= 0) {
@@ -157,7 +150,7 @@ function writeJob(job: WriteJob, addon: PosixAddon | null): WriteResult {
     }
     if (created) {
       try {
-        unlinkSync(made);
+        unlinkSync(job.tmp);
       } catch {
         // best effort: restore reports the job's error either way
       }

@@ -173,8 +173,7 @@ static napi_value js_lsetxattr(napi_env env, napi_callback_info info) {
  * threadpool thread with the steps of write-jobs.ts `writeJob` (which states the semantics): per
  * file open(O_CREAT|O_EXCL|O_NOFOLLOW, 0600), write all (or only the non-zero 4 KiB blocks and
  * ftruncate when sparse), fchown (failure: warning), fchmod, lsetxattr each (failure: warning),
- * futimens, close, rename (none when the job's tmp path is empty: it created its final name
- * itself); on an error the fd is closed, the file this job created removed,
+ * futimens, close, rename; on an error the fd is closed, the temp file this job created removed,
  * and the next file goes on. Resolves with the problems only, [[job, isError, code, message]...],
  * empty when all went well; codes and messages take the shapes Node's fs gives the inline path.
  *
@@ -336,15 +335,12 @@ static void wx_run(wx_batch *b, size_t k) {
            strdup("The argument 'path' must be a string, Uint8Array, or URL without null bytes"));
     return;
   }
-  /* an empty tmp: the job creates its final name itself and is not renamed (write-jobs.ts) */
-  const int direct = j->tmp[0] == '\0';
-  const char *made = direct ? j->final : j->tmp;
   int fd;
-  do fd = open(made, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
+  do fd = open(j->tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
   while (fd < 0 && errno == EINTR);
   if (fd < 0) {
     int e = errno;
-    char *m = wx_node_message(e, "open", made, NULL, code);
+    char *m = wx_node_message(e, "open", j->tmp, NULL, code);
     wx_add(b, k, 1, code, m);
     return;
   }
@@ -367,7 +363,7 @@ static void wx_run(wx_batch *b, size_t k) {
     wx_xattr *x = &j->x[i];
     if (x->bad_name) {
       wx_warn_xattr(b, k, x, "path or name holds a NUL byte or is too long");
-    } else if (lsetxattr(made, x->name, x->value, x->len, 0) != 0) {
+    } else if (lsetxattr(j->tmp, x->name, x->value, x->len, 0) != 0) {
       char eb[128], why[160];
       snprintf(why, sizeof why, "lsetxattr: %s", strerror_r(errno, eb, sizeof eb));
       wx_warn_xattr(b, k, x, why);
@@ -380,7 +376,6 @@ static void wx_run(wx_batch *b, size_t k) {
   fd = -1;
   call = "close";
   if (closed != 0 && errno != EINTR) goto fail; /* Linux frees the fd even on EINTR */
-  if (direct) return;
   call = "rename";
   path = j->tmp;
   dest = j->final;
@@ -389,7 +384,7 @@ static void wx_run(wx_batch *b, size_t k) {
 fail: {
     int e = errno;
     if (fd >= 0) close(fd);
-    unlink(made); /* this job created it: open used O_EXCL */
+    unlink(j->tmp); /* this job created it: open used O_EXCL */
     char *m = wx_node_message(e, call, path, dest, code);
     wx_add(b, k, 1, code, m);
   }
