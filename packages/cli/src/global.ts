@@ -2,7 +2,8 @@
  * Global options, restic-compatible where they overlap: repository (-r/--repo,
  * SALVAGE_REPOSITORY, RESTIC_REPOSITORY), password (--password-file, --password-command,
  * else every one of RESTIC_PASSWORD, SALVAGE_PASSWORD, KOPIA_PASSWORD, RESTIC_PASSWORD_FILE that
- * is set, tried in turn, else a prompt on a terminal), TLS (--cacert, --insecure-tls), --no-cache, --json, -v. The env is passed in.
+ * is set, tried in turn, else a prompt on a terminal), TLS (--cacert, --insecure-tls),
+ * --no-cache, --json, -v. The env is passed in.
  * Only their definitions: `--help` and parsing load this, not the library; open-repository.ts
  * acts on them when a command runs.
  */

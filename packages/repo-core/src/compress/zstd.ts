@@ -188,8 +188,10 @@ interface NativeZstd {
 }
 
 // `zstd -c` (1.5.4) of CHECK_TEXT: one compressed block, then the content checksum
-const CHECK_FRAME =
-  '28b52ffd0458d50000a073616c76616765207a73746420636865636b200a0100d933c39715246c';
+const CHECK_FRAME = Uint8Array.from(
+  '28b52ffd0458d50000a073616c76616765207a73746420636865636b200a0100d933c39715246c'.match(/../g)!,
+  (h) => parseInt(h, 16),
+);
 const CHECK_TEXT = 'salvage zstd check '.repeat(3).trimEnd() + '\n';
 
 let native: NativeZstd | null | undefined;
@@ -201,10 +203,8 @@ function nativeZstd(): NativeZstd | null {
   const a = nativeAddon<NativeZstd>();
   try {
     if (!a?.zstdVersion || !a.zstdDecompress || a.zstdVersion() === 0) return null;
-    const src = new Uint8Array(CHECK_FRAME.length / 2);
-    for (let i = 0; i < src.length; i++) src[i] = parseInt(CHECK_FRAME.slice(2 * i, 2 * i + 2), 16);
     const out = new Uint8Array(CHECK_TEXT.length);
-    const n = a.zstdDecompress(src, out);
+    const n = a.zstdDecompress(CHECK_FRAME, out);
     if (n === out.length && new TextDecoder().decode(out) === CHECK_TEXT) native = a as NativeZstd;
   } catch {
     native = null;
@@ -300,7 +300,7 @@ export function zstdDecompressSync(input: Uint8Array, options: ZstdOptions): Uin
       ? decodeStored(input, scan.storedSize, options.inPlace === true, into)
       : nat
         ? decodeNative(nat, input, cap, into)
-        : decodePortable(input, blocks, scan, backend, cap, options, into);
+        : decodePortable(input, blocks, scan, backend, cap, into);
   if (exact !== undefined && out.length !== exact)
     throw new ZstdError(`zstd output is ${out.length} bytes, expected ${exact}`);
   if (scan.contentSize !== undefined && out.length !== scan.contentSize)
@@ -328,42 +328,32 @@ function decodeNative(
   return into || n === cap ? out.subarray(0, n) : out.slice(0, n);
 }
 
-/** the WASM build or fzstd, with the shortcuts that spare WASM its slow copies and fills */
+/**
+ * the WASM build or fzstd (frames of Raw/RLE blocks only were copied by the caller), with the
+ * shortcuts that spare WASM its slow copies and fills
+ */
 function decodePortable(
   input: Uint8Array,
   blocks: BlockList,
   scan: ZstdFrameScan,
   backend: ZstdBackend,
   cap: number,
-  options: ZstdOptions,
   into: Uint8Array | undefined,
 ): Uint8Array {
-  const simple =
-    scan.storedSize === undefined &&
+  const single =
     scan.frames === 1 &&
     scan.checksums === 0 &&
     scan.dictionaries === 0 &&
-    scan.contentSize !== undefined &&
-    rawLiteralsOnly(input, blocks, scan.contentSize);
+    scan.contentSize !== undefined;
+  if (single && rawLiteralsOnly(input, blocks, scan.contentSize!))
+    return decodeRawLiteralFrame(input, blocks, scan.contentSize!, into);
   const split =
-    !simple &&
-    scan.storedSize === undefined &&
-    backend === 'wasm' &&
-    wasm &&
-    scan.frames === 1 &&
-    scan.checksums === 0 &&
-    scan.dictionaries === 0 &&
-    scan.contentSize !== undefined
-      ? decodeSplit(wasm, input, blocks, scan.contentSize, into)
+    single && backend === 'wasm' && wasm
+      ? decodeSplit(wasm, input, blocks, scan.contentSize!, into)
       : undefined;
   return (
-    (simple ? decodeRawLiteralFrame(input, blocks, scan.contentSize!, into) : undefined) ??
     split ??
-    (scan.storedSize !== undefined
-      ? decodeStored(input, scan.storedSize, options.inPlace === true, into)
-      : backend === 'wasm' && wasm
-        ? decodeWasm(wasm, input, cap, into)
-        : decodeJs(input, cap, into))
+    (backend === 'wasm' && wasm ? decodeWasm(wasm, input, cap, into) : decodeJs(input, cap, into))
   );
 }
 

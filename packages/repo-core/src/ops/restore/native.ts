@@ -30,11 +30,9 @@ export interface PosixAddon {
 }
 
 const run = promisify(execFile);
-let addon: PosixAddon | null | undefined;
-
+// util/native-addon.ts loads it once per thread
 function load(): PosixAddon | null {
-  addon ??= (nativeAddon<PosixAddon>() as PosixAddon | null) ?? null;
-  return addon;
+  return nativeAddon<PosixAddon>() as PosixAddon | null;
 }
 
 /**
